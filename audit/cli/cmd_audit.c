@@ -1,0 +1,9 @@
+#include "cli/commands.h"
+
+eia_status cmd_audit(int argc, char **argv, eia_error *err)
+{
+	(void)argc;
+	(void)argv;
+	return eia_fail(err, EIA_EINPUT, "audit: not implemented yet");
+}
+

@@ -1,0 +1,101 @@
+/* manifest.h - the in-memory manifest and its strict parser and writer.
+ *
+ * manifest_parse is called only after the raw bytes have been trusted
+ * (verify, then parse). It enforces SPEC.md's schema: unknown/duplicate
+ * keys, wrong types, bad paths, missing sha256, refused md5/sha1, each an
+ * EIA_EINPUT error "FILE:LINE:COL: why". manifest_write emits the one
+ * canonical YAML form (sorted entries, fixed key order) so two parties
+ * deriving a baseline from the same tree get byte-identical files.
+ *
+ * Everything inside a manifest is owned by it; manifest_free releases it. */
+#ifndef EIA_MANIFEST_H
+#define EIA_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scan/digest.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+typedef enum {
+	ENT_FILE, ENT_DIR, ENT_SYMLINK, ENT_ARCHIVE, ENT_FIRMWARE, ENT_OTHER
+} entry_type;
+
+const char *entry_type_name(entry_type t);
+
+typedef enum { UNLISTED_FAIL, UNLISTED_WARN, UNLISTED_IGNORE } unlisted_policy;
+
+/* Attributes that `policy.compare` may name. */
+enum {
+	CMP_TYPE = 1u << 0,
+	CMP_SIZE = 1u << 1,
+	CMP_DIGEST = 1u << 2,
+	CMP_MODE = 1u << 3,
+	CMP_TARGET = 1u << 4,
+	CMP_UID = 1u << 5,
+	CMP_GID = 1u << 6,
+};
+#define CMP_DEFAULT (CMP_TYPE | CMP_SIZE | CMP_DIGEST | CMP_MODE | CMP_TARGET)
+
+typedef struct region {
+	char *name;
+	uint64_t offset, length;
+	digest_set digests;
+} region;
+
+typedef struct entry {
+	char *path;             /* validated, NUL-terminated */
+	entry_type type;
+	int dynamic;            /* class: dynamic */
+	int has_size;
+	uint64_t size;
+	digest_set digests;     /* mask 0 when none given */
+	int has_mode;
+	unsigned mode;          /* permission bits incl. setuid/setgid/sticky */
+	char *target;           /* symlink target, or NULL */
+	int has_uid, has_gid;
+	uint64_t uid, gid;
+	struct entry *members;  /* archive members, sorted by path */
+	size_t n_members;
+	int has_members;        /* `members:` key present (even if empty) */
+	region *regions;        /* firmware */
+	size_t n_regions;
+	uint64_t chunk_size;    /* 0 when absent */
+	unsigned char (*chunks)[32]; /* sha256 per chunk */
+	size_t n_chunks;
+} entry;
+
+typedef struct kv {
+	char *key, *value;
+} kv;
+
+typedef struct manifest {
+	char *name;
+	uint64_t serial;
+	char *created, *expires, *description; /* NULL when absent */
+	int64_t expires_at;                    /* valid when expires != NULL */
+	kv *system;
+	size_t n_system;
+	unlisted_policy unlisted;
+	char **ignore;
+	size_t n_ignore;
+	unsigned compare;                      /* CMP_* mask */
+	entry *entries;                        /* sorted by path */
+	size_t n_entries;
+} manifest;
+
+/* Largest serial accepted (fits a JSON number exactly). */
+#define MANIFEST_MAX_SERIAL ((uint64_t)9007199254740991ULL)
+
+void manifest_init(manifest *m);
+eia_status manifest_parse(const char *file, const unsigned char *data, size_t len,
+			  manifest *out, eia_error *err);
+void manifest_write(const manifest *m, buf *out);
+void manifest_free(manifest *m);
+void entry_free(entry *e);
+
+/* Binary search by path in a sorted entry array; NULL if absent. */
+const entry *entry_find(const entry *v, size_t n, const char *path);
+
+#endif

@@ -1,0 +1,322 @@
+#include "util/yaml_tree.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "util/buf.h"
+
+static unsigned long mark_line(yaml_mark_t m) { return (unsigned long)m.line + 1; }
+static unsigned long mark_col(yaml_mark_t m) { return (unsigned long)m.column + 1; }
+
+eia_status yt_err(eia_error *err, const char *file, const yt_node *n,
+		  const char *fmt, ...)
+{
+	char what[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (n != NULL)
+		return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: %s", file, n->line,
+				n->col, what);
+	return eia_fail(err, EIA_EINPUT, "%s: %s", file, what);
+}
+
+static eia_status mark_err(eia_error *err, const char *file, yaml_mark_t m,
+			   const char *why)
+{
+	return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: %s", file, mark_line(m),
+			mark_col(m), why);
+}
+
+void yt_free(yt_node *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->n; i++)
+		yt_free(n->kids[i]);
+	free(n->kids);
+	free(n->str);
+	free(n);
+}
+
+static void add_kid(yt_node *parent, yt_node *kid)
+{
+	/* grow by powers of two: kids arrays are append-only */
+	if ((parent->n & (parent->n - 1)) == 0 || parent->n == 0) {
+		size_t cap = parent->n ? parent->n * 2 : 4;
+		parent->kids = xreallocarray(parent->kids, cap, sizeof(*parent->kids));
+	}
+	parent->kids[parent->n++] = kid;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const yt_node *x = *(const yt_node *const *)a;
+	const yt_node *y = *(const yt_node *const *)b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->str, y->str, n);
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Duplicate keys are found by sorting a copy: O(n log n) on hostile maps. */
+static eia_status check_map(const char *file, const yt_node *map, eia_error *err)
+{
+	size_t pairs = map->n / 2;
+	const yt_node **keys;
+	eia_status st = EIA_OK;
+
+	if (pairs < 2)
+		return EIA_OK;
+	keys = xcalloc(pairs, sizeof(*keys));
+	for (size_t i = 0; i < pairs; i++)
+		keys[i] = map->kids[2 * i];
+	qsort(keys, pairs, sizeof(*keys), cmp_key);
+	for (size_t i = 1; i < pairs; i++) {
+		if (cmp_key(&keys[i - 1], &keys[i]) == 0) {
+			const yt_node *later = keys[i]->line > keys[i - 1]->line ||
+				(keys[i]->line == keys[i - 1]->line &&
+				 keys[i]->col > keys[i - 1]->col) ? keys[i] : keys[i - 1];
+			st = yt_err(err, file, later, "duplicate key '%s'", later->str);
+			break;
+		}
+	}
+	free(keys);
+	return st;
+}
+
+static yt_node *new_node(yt_kind kind, yaml_mark_t m)
+{
+	yt_node *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->line = mark_line(m);
+	n->col = mark_col(m);
+	return n;
+}
+
+struct tree_state {
+	const char *file;
+	yt_node *stack[YT_MAX_DEPTH + 1];
+	size_t depth;
+	yt_node *root;
+	int documents;
+};
+
+/* Attaches a finished or new node to its parent; checks key kinds. */
+static eia_status attach(struct tree_state *ts, yt_node *n, eia_error *err)
+{
+	yt_node *parent;
+
+	if (ts->depth == 0) {
+		ts->root = n;
+		return EIA_OK;
+	}
+	parent = ts->stack[ts->depth - 1];
+	if (parent->kind == YT_MAP && parent->n % 2 == 0 && n->kind != YT_SCALAR) {
+		add_kid(parent, n); /* owned by the tree now, freed with it */
+		return yt_err(err, ts->file, n, "mapping keys must be plain scalars");
+	}
+	add_kid(parent, n);
+	return EIA_OK;
+}
+
+static eia_status on_start(struct tree_state *ts, const yaml_event_t *ev,
+			   eia_error *err)
+{
+	const char *anchor = NULL, *tag = NULL;
+	yt_node *n;
+	eia_status st;
+
+	if (ev->type == YAML_SCALAR_EVENT) {
+		anchor = (const char *)ev->data.scalar.anchor;
+		tag = (const char *)ev->data.scalar.tag;
+	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+		anchor = (const char *)ev->data.sequence_start.anchor;
+		tag = (const char *)ev->data.sequence_start.tag;
+	} else {
+		anchor = (const char *)ev->data.mapping_start.anchor;
+		tag = (const char *)ev->data.mapping_start.tag;
+	}
+	if (anchor != NULL)
+		return mark_err(err, ts->file, ev->start_mark, "YAML anchors are not allowed");
+	if (tag != NULL)
+		return mark_err(err, ts->file, ev->start_mark, "YAML tags are not allowed");
+	if (ev->type == YAML_SCALAR_EVENT) {
+		n = new_node(YT_SCALAR, ev->start_mark);
+		n->len = ev->data.scalar.length;
+		n->str = xmemdup0(ev->data.scalar.value, n->len);
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		return attach(ts, n, err);
+	}
+	if (ts->depth >= YT_MAX_DEPTH)
+		return mark_err(err, ts->file, ev->start_mark, "nesting too deep");
+	n = new_node(ev->type == YAML_SEQUENCE_START_EVENT ? YT_SEQ : YT_MAP,
+		     ev->start_mark);
+	st = attach(ts, n, err);
+	if (st != EIA_OK)
+		return st;
+	ts->stack[ts->depth++] = n;
+	return EIA_OK;
+}
+
+static eia_status on_event(struct tree_state *ts, const yaml_event_t *ev,
+			   eia_error *err)
+{
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		return mark_err(err, ts->file, ev->start_mark, "YAML aliases are not allowed");
+	case YAML_DOCUMENT_START_EVENT:
+		if (++ts->documents > 1)
+			return mark_err(err, ts->file, ev->start_mark,
+					"multi-document streams are not allowed");
+		return EIA_OK;
+	case YAML_SCALAR_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return on_start(ts, ev, err);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		ts->depth--;
+		if (ev->type == YAML_MAPPING_END_EVENT)
+			return check_map(ts->file, ts->stack[ts->depth], err);
+		return EIA_OK;
+	default:
+		return EIA_OK;
+	}
+}
+
+eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
+		    yt_node **out, eia_error *err)
+{
+	struct tree_state ts;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	eia_status st = EIA_OK;
+	int done = 0;
+
+	memset(&ts, 0, sizeof(ts));
+	ts.file = file;
+	*out = NULL;
+	if (memchr(data, '\0', len) != NULL)
+		return eia_fail(err, EIA_EINPUT, "%s: contains a NUL byte", file);
+	if (!yaml_parser_initialize(&parser))
+		return eia_fail(err, EIA_EINPUT, "%s: cannot initialise YAML parser", file);
+	yaml_parser_set_input_string(&parser, data, len);
+	while (!done && st == EIA_OK) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			st = eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: %s%s%s", file,
+				      mark_line(parser.problem_mark),
+				      mark_col(parser.problem_mark),
+				      parser.problem ? parser.problem : "YAML syntax error",
+				      parser.context ? " " : "",
+				      parser.context ? parser.context : "");
+			break;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		st = on_event(&ts, &ev, err);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	if (st == EIA_OK && ts.root == NULL)
+		st = eia_fail(err, EIA_EINPUT, "%s: empty document", file);
+	if (st != EIA_OK) {
+		yt_free(ts.root);
+		return st;
+	}
+	*out = ts.root;
+	return EIA_OK;
+}
+
+const yt_node *yt_get(const yt_node *map, const char *key)
+{
+	size_t klen = strlen(key);
+
+	if (map == NULL || map->kind != YT_MAP)
+		return NULL;
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const yt_node *k = map->kids[i];
+		if (k->len == klen && memcmp(k->str, key, klen) == 0)
+			return map->kids[i + 1];
+	}
+	return NULL;
+}
+
+eia_status yt_check_keys(const char *file, const yt_node *map,
+			 const char *const *allowed, eia_error *err)
+{
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const yt_node *k = map->kids[i];
+		size_t j;
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strlen(allowed[j]) == k->len &&
+			    memcmp(allowed[j], k->str, k->len) == 0)
+				break;
+		if (allowed[j] == NULL)
+			return yt_err(err, file, k, "unknown key '%s'", k->str);
+	}
+	return EIA_OK;
+}
+
+static const char *kind_name(yt_kind k)
+{
+	return k == YT_MAP ? "a mapping" : k == YT_SEQ ? "a sequence" : "a scalar";
+}
+
+eia_status yt_want(const char *file, const yt_node *n, yt_kind kind,
+		   const char *what, eia_error *err)
+{
+	if (n->kind != kind)
+		return yt_err(err, file, n, "%s must be %s, not %s", what,
+			      kind_name(kind), kind_name(n->kind));
+	return EIA_OK;
+}
+
+eia_status yt_require(const char *file, const yt_node *map, const char *key,
+		      const yt_node **out, eia_error *err)
+{
+	*out = yt_get(map, key);
+	if (*out == NULL)
+		return yt_err(err, file, map, "missing required key '%s'", key);
+	return EIA_OK;
+}
+
+eia_status yt_uint(const char *file, const yt_node *n, const char *what,
+		   uint64_t max, uint64_t *out, eia_error *err)
+{
+	uint64_t v = 0;
+
+	if (n->kind != YT_SCALAR || !n->plain || n->len == 0)
+		return yt_err(err, file, n, "%s must be an unquoted non-negative integer", what);
+	if (n->len > 1 && n->str[0] == '0')
+		return yt_err(err, file, n, "%s must not have leading zeros", what);
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned d;
+		if (n->str[i] < '0' || n->str[i] > '9')
+			return yt_err(err, file, n, "%s must be an unquoted non-negative integer", what);
+		d = (unsigned)(n->str[i] - '0');
+		if (v > (max - d) / 10)
+			return yt_err(err, file, n, "%s is out of range (at most %llu)",
+				      what, (unsigned long long)max);
+		v = v * 10 + d;
+	}
+	*out = v;
+	return EIA_OK;
+}
+
+eia_status yt_str(const char *file, const yt_node *n, const char *what,
+		  const char **out, eia_error *err)
+{
+	if (n->kind != YT_SCALAR)
+		return yt_err(err, file, n, "%s must be a string, not %s", what,
+			      kind_name(n->kind));
+	if (memchr(n->str, '\0', n->len) != NULL)
+		return yt_err(err, file, n, "%s contains a NUL byte", what);
+	*out = n->str;
+	return EIA_OK;
+}

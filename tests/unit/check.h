@@ -1,0 +1,31 @@
+/* check.h - the minimal unit-test harness: CHECK records a failure with file
+ * and line and goes on; check_done prints "N passed, N failed" and returns the
+ * exit status. Kept tiny on purpose: the end-to-end suite drives the binary. */
+#ifndef EIA_CHECK_H
+#define EIA_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int check_pass, check_fail;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			check_pass++;                                          \
+		} else {                                                       \
+			check_fail++;                                          \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+		}                                                              \
+	} while (0)
+
+#define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
+
+static inline int check_done(void)
+{
+	printf("%d passed, %d failed\n", check_pass, check_fail);
+	return check_fail != 0;
+}
+
+#endif
