@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "scan/archive.h"
 
 static const struct command {
 	const char *name;
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EIA_OK;
 	}
+	if (strcmp(argv[1], "__archive-box") == 0) /* the archive box's child */
+		return archive_box_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("eia %s\n", EIA_VERSION);
 		return EIA_OK;

@@ -1,0 +1,60 @@
+/* engine.h - the parallel hashing engine.
+ *
+ * engine_run hands job indexes 0..n-1 to `workers` threads (an atomic
+ * counter, no locks on the hot path); each job writes only its own result
+ * slot, so the gathered results are deterministic whatever the scheduling.
+ * Every worker owns a reusable multi-digest context and one aligned read
+ * buffer, so no per-file allocation happens in hash_fd. */
+#ifndef EIA_ENGINE_H
+#define EIA_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scan/digest.h"
+#include "util/error.h"
+
+#define ENGINE_READ_SIZE ((size_t)1 << 20)
+
+typedef struct worker {
+	digest_ctx dc;       /* all algorithms; only the requested ones are fed */
+	digest_ctx chunk;    /* sha256 only, for firmware chunks and regions */
+	unsigned char *buf;  /* ENGINE_READ_SIZE bytes, page-aligned */
+	unsigned id;
+} worker;
+
+typedef void (*engine_job_fn)(void *ctx, size_t index, worker *w);
+
+/* Number of online CPUs (at least 1). */
+unsigned engine_default_jobs(void);
+eia_status engine_run(size_t n_jobs, unsigned workers, engine_job_fn fn, void *ctx,
+		      eia_error *err);
+
+/* A firmware read plan: regions and chunks computed in the same pass. */
+typedef struct fw_region {
+	uint64_t offset, length;
+	digest_set got;      /* filled by hash_fd (sha256 + requested) */
+	unsigned mask;
+	int complete;        /* the image covered the whole region */
+} fw_region;
+
+typedef struct fw_plan {
+	fw_region *regions;
+	size_t n_regions;
+	uint64_t chunk_size; /* 0: no chunks */
+	unsigned char (*chunks)[32]; /* filled: sha256 per chunk read */
+	size_t n_chunks_max; /* capacity of chunks */
+	size_t n_chunks;     /* chunks actually read */
+} fw_plan;
+
+typedef struct hash_result {
+	int error;           /* errno of a read error, 0 if none */
+	uint64_t bytes;      /* bytes read */
+	digest_set digests;
+} hash_result;
+
+/* Reads fd to EOF once, computing `mask` digests, and firmware regions and
+ * chunks when fw is not NULL. max_bytes caps the read (0: no cap). */
+void hash_fd(worker *w, int fd, unsigned mask, fw_plan *fw, hash_result *out);
+
+#endif
