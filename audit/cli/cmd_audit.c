@@ -315,7 +315,8 @@ static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *
 	o.root = a->root;
 	o.jobs = a->jobs;
 	o.limits = a->limits;
-	o.progress = a->progress;
+	/* progress on a terminal unless --quiet; --progress forces it */
+	o.progress = a->progress || (!a->quiet && isatty(STDERR_FILENO));
 	if ((st = audit_run(&o, r, err)) != EIA_OK)
 		return st;
 	return rollback(a, layers, r, 1, err);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "scan/engine.h"
+#include "scan/progress.h"
 #include "scan/walk.h"
 #include "util/buf.h"
 #include "util/paths.h"
@@ -25,6 +26,7 @@ typedef struct audit_ctx {
 	tree t;
 	item *items;
 	size_t n_items;
+	progress prog;
 } audit_ctx;
 
 static const char *node_type_name(const node *nd)
@@ -301,6 +303,8 @@ static void audit_item(void *ctx, size_t index, worker *w)
 		check_content(c, it, w);
 out:
 	it->rec.status = record_status(it);
+	if (it->nd != NULL && it->nd->type == ENT_FILE)
+		progress_add(&c->prog, 1, it->nd->size);
 }
 
 static int cmp_item(const void *a, const void *b)
@@ -442,7 +446,9 @@ eia_status audit_run(const audit_options *o, report *r, eia_error *err)
 		goto out;
 	r->files = c.t.files;
 	r->bytes = c.t.bytes;
+	progress_start(&c.prog, o->progress, c.t.files, c.t.bytes);
 	st = engine_run(c.n_items, o->jobs, audit_item, &c, err);
+	progress_stop(&c.prog);
 	if (st != EIA_OK)
 		goto out;
 	find_unlisted(&c, &r->found);
