@@ -386,6 +386,13 @@ eia_status cmd_audit(int argc, char **argv, eia_error *err)
 			*err = out_err;
 			st = out_st;
 		}
+	} else if (a.out.report != NULL) {
+		/* nothing could be concluded: the record still says so */
+		for (size_t i = 0; i < r.n_records; i++)
+			record_free(&r.records[i]);
+		r.n_records = 0;
+		findings_free(&r.found);
+		outputs_write_error(&a.out, &r);
 	}
 	if (st == EIA_OK && strcmp(r.result, "drift") == 0)
 		st = EIA_DRIFT;

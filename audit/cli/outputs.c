@@ -124,3 +124,14 @@ eia_status outputs_write(const report_outputs *o, const report *r, int quiet,
 	buf_free(&json);
 	return st;
 }
+
+void outputs_write_error(const report_outputs *o, const report *r)
+{
+	buf json;
+	eia_error ignored;
+
+	buf_init(&json);
+	report_json_write(r, &json);
+	(void)atomic_write(o->report, json.data, json.len, 0644, &ignored);
+	buf_free(&json);
+}

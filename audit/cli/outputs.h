@@ -23,6 +23,9 @@ typedef struct report_outputs {
 eia_status outputs_prepare(report_outputs *o, eia_error *err);
 eia_status outputs_write(const report_outputs *o, const report *r, int quiet,
 			 eia_error *err);
+/* After an input/I-O error: writes only --report (result "error"),
+ * best effort, so the election record shows the audit was attempted. */
+void outputs_write_error(const report_outputs *o, const report *r);
 void outputs_release(report_outputs *o);
 
 /* Renders canonical report JSON with the named writer into out. */

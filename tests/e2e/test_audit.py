@@ -312,6 +312,17 @@ class AuditTest(eialib.EiaTest):
             r.pop("finished")
         self.assertEqual(r1, r8)
 
+    def test_error_report_when_root_missing(self):
+        m = self.baseline()
+        self.sign(m)
+        rp = self.path("err.json")
+        self.assertExit(self.audit(m, extra=["--report", rp], root=self.path("nope")), 2, "nope")
+        with open(rp) as f:
+            rep = json.load(f)
+        self.assertEqual(rep["result"], "error")
+        self.assertEqual(rep["findings"], [])
+        self.assertEqual(rep["manifests"][0]["threshold"]["valid"], 2)
+
     def test_usage_errors(self):
         self.assertExit(self.eia("audit"), 2)
         self.assertExit(self.eia("audit", "--manifest", "x", "--trust", self.trust), 2, "--root")
