@@ -16,6 +16,7 @@
 #include "util/error.h"
 
 #define SIGFILE_MAX_ENTRIES 256
+#define SIGFILE_MAX_SIG 1024 /* decoded bytes per signature */
 
 typedef struct sig_entry {
 	char key[KEYID_HEX_LEN + 1];
@@ -30,11 +31,15 @@ typedef struct sigfile {
 } sigfile;
 
 void sigfile_init(sigfile *s);
-eia_status sigfile_parse(const char *file, const unsigned char *data, size_t len,
-			 sigfile *out, eia_error *err);
-/* Reads PATH; a missing file gives EIA_ETRUST ("no signatures"). */
+eia_status sigfile_parse(const char *file, const unsigned char *data, size_t len, sigfile *out,
+			 eia_error *err);
+/* Reads PATH; a missing file gives EIA_ETRUST ("PATH: no signature file"),
+ * any other read or parse error EIA_EINPUT (with FILE:LINE:COL). */
 eia_status sigfile_load(const char *path, sigfile *out, eia_error *err);
-/* Takes ownership of e->sig. */
+/* Index of the entry for key id `key`, or -1. */
+long sigfile_find(const sigfile *s, const char *key);
+/* Takes ownership of e->sig. Replaces the entry for the same key in place,
+ * else appends (the caller keeps n <= SIGFILE_MAX_ENTRIES: sigfile_find). */
 void sigfile_put(sigfile *s, sig_entry *e);
 void sigfile_write(const sigfile *s, buf *out);
 void sigfile_free(sigfile *s);

@@ -15,7 +15,10 @@
 #include "model/sigfile.h"
 #include "util/error.h"
 
-enum { ROLE_BASELINE = 1u << 0, ROLE_REPORT = 1u << 1 };
+enum {
+	ROLE_BASELINE = 1u << 0,
+	ROLE_REPORT = 1u << 1
+};
 
 typedef struct trust_key {
 	char id[KEYID_HEX_LEN + 1];
@@ -35,35 +38,45 @@ typedef struct trust_store {
 } trust_store;
 
 typedef enum {
-	SIG_VALID, SIG_INVALID, SIG_UNKNOWN_KEY, SIG_REVOKED, SIG_EXPIRED_KEY,
-	SIG_NOT_YET_VALID, SIG_WRONG_ROLE
+	SIG_VALID,
+	SIG_INVALID,
+	SIG_UNKNOWN_KEY,
+	SIG_REVOKED,
+	SIG_EXPIRED_KEY,
+	SIG_NOT_YET_VALID,
+	SIG_WRONG_ROLE
 } sig_status;
 
 const char *sig_status_name(sig_status s);
 
 typedef struct sig_result {
 	char key[KEYID_HEX_LEN + 1];
-	char *name;          /* signer's name from the trust store, or NULL */
+	char *name; /* signer's name from the trust store, or NULL */
 	sig_status status;
 } sig_result;
 
 typedef struct trust_verdict {
-	sig_result *v;       /* one per signature entry, in file order */
+	sig_result *v; /* one per signature entry, in file order */
 	size_t n;
 	unsigned required, valid;
 } trust_verdict;
 
 void trust_init(trust_store *t);
-eia_status trust_parse(const char *file, const unsigned char *data, size_t len,
-		       trust_store *out, eia_error *err);
+eia_status trust_parse(const char *file, const unsigned char *data, size_t len, trust_store *out,
+		       eia_error *err);
 eia_status trust_load(const char *path, trust_store *out, eia_error *err);
 void trust_free(trust_store *t);
 
-/* Fills out for every entry of sigs; returns EIA_OK when the threshold for
- * `role` is met, EIA_ETRUST (with err saying why) otherwise. */
-eia_status trust_check(const trust_store *t, unsigned role,
-		       const unsigned char *data, size_t len, const sigfile *sigs,
-		       int64_t now, trust_verdict *out, eia_error *err);
+/* Fills out for every entry of sigs (status order: unknown-key, revoked,
+ * wrong-role, not-yet-valid, expired-key, then valid/invalid; an entry whose
+ * algorithm is not its key's is invalid) and counts distinct valid keys.
+ * Returns EIA_OK when the threshold for `role` (ROLE_BASELINE or
+ * ROLE_REPORT) is met, else EIA_ETRUST with err like "untrusted: 1 of 2
+ * required baseline signatures valid" (no file name: the caller adds it).
+ * No entries at all is EIA_ETRUST. `out` is filled in every case: always
+ * release it with trust_verdict_free. */
+eia_status trust_check(const trust_store *t, unsigned role, const unsigned char *data, size_t len,
+		       const sigfile *sigs, int64_t now, trust_verdict *out, eia_error *err);
 void trust_verdict_free(trust_verdict *v);
 
 #endif
