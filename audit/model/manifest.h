@@ -38,10 +38,21 @@ enum {
 };
 #define CMP_DEFAULT (CMP_TYPE | CMP_SIZE | CMP_DIGEST | CMP_MODE | CMP_TARGET)
 
+/* The `policy.compare` names in canonical order, ended by {NULL, 0}. */
+struct compare_name {
+	const char *name;
+	unsigned bit;
+};
+extern const struct compare_name compare_names[];
+
+/* "fail", "warn" or "ignore". */
+const char *unlisted_name(unlisted_policy u);
+
 typedef struct region {
 	char *name;
 	uint64_t offset, length;
 	digest_set digests;
+	unsigned long line, col; /* where it was read, for error messages */
 } region;
 
 typedef struct entry {
@@ -64,6 +75,8 @@ typedef struct entry {
 	uint64_t chunk_size;    /* 0 when absent */
 	unsigned char (*chunks)[32]; /* sha256 per chunk */
 	size_t n_chunks;
+	unsigned long line, col; /* where the path was read (manifest or imported
+				    list), for error messages; 0 if unknown */
 } entry;
 
 typedef struct kv {
@@ -91,9 +104,28 @@ typedef struct manifest {
 void manifest_init(manifest *m);
 eia_status manifest_parse(const char *file, const unsigned char *data, size_t len,
 			  manifest *out, eia_error *err);
+/* Appends the canonical YAML form of m to out. */
 void manifest_write(const manifest *m, buf *out);
+/* Appends s as a double-quoted YAML string with every escape needed for any
+ * valid UTF-8 string to read back unchanged. */
+void manifest_quote(buf *out, const char *s);
+/* Copies s into out (size bytes) for a one-line message: backslash, control
+ * characters, Unicode line breaks and invalid bytes are escaped (as \n, \t,
+ * \xNN, \uNNNN), and the text is cut with "..." if too long. Returns out. */
+const char *manifest_show(const char *s, char *out, size_t size);
+/* The same escaping, appended to out without a length limit (diff output). */
+void manifest_show_append(buf *out, const char *s);
 void manifest_free(manifest *m);
 void entry_free(entry *e);
+
+/* Limits of the schema: member nesting and uid/gid range. */
+#define MANIFEST_MAX_MEMBER_DEPTH 16
+#define MANIFEST_MAX_ID ((uint64_t)4294967295ULL)
+
+/* Sorts v by path (path_cmp). Returns NULL, or the later (by line) of the
+ * first two entries found with the same path. Used by the parser and by
+ * importers. */
+const entry *entry_sort(entry *v, size_t n);
 
 /* Binary search by path in a sorted entry array; NULL if absent. */
 const entry *entry_find(const entry *v, size_t n, const char *path);

@@ -1,0 +1,336 @@
+/* manifest.c - the strict manifest schema: YAML tree -> struct manifest.
+ *
+ * Every rule of SPEC.md "Manifest" is checked here; each violation is an
+ * EIA_EINPUT error "FILE:LINE:COL: why" pointing at the offending node.
+ * Entry-level rules live in manifest_entry.c; the canonical writer in
+ * manifest_write.c. */
+#include "model/manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/manifest_entry.h"
+#include "util/paths.h"
+#include "util/timefmt.h"
+#include "util/yaml_tree.h"
+
+static const char *const top_keys[] = {"eia-manifest", "name",	 "serial", "created", "expires",
+				       "description",  "system", "policy", "entries", NULL};
+static const char *const policy_keys[] = {"unlisted", "ignore", "compare", NULL};
+
+/* policy.compare names, in canonical order (manifest_write uses it too). */
+const struct compare_name compare_names[] = {{"type", CMP_TYPE},     {"size", CMP_SIZE},
+					     {"digest", CMP_DIGEST}, {"mode", CMP_MODE},
+					     {"target", CMP_TARGET}, {"uid", CMP_UID},
+					     {"gid", CMP_GID},	     {NULL, 0}};
+
+const char *unlisted_name(unlisted_policy u)
+{
+	return u == UNLISTED_WARN ? "warn" : u == UNLISTED_IGNORE ? "ignore" : "fail";
+}
+
+void manifest_init(manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->unlisted = UNLISTED_FAIL;
+	m->compare = CMP_DEFAULT;
+}
+
+void manifest_free(manifest *m)
+{
+	if (m == NULL)
+		return;
+	free(m->name);
+	free(m->created);
+	free(m->expires);
+	free(m->description);
+	for (size_t i = 0; i < m->n_system; i++) {
+		free(m->system[i].key);
+		free(m->system[i].value);
+	}
+	free(m->system);
+	for (size_t i = 0; i < m->n_ignore; i++)
+		free(m->ignore[i]);
+	free(m->ignore);
+	for (size_t i = 0; i < m->n_entries; i++)
+		entry_free(&m->entries[i]);
+	free(m->entries);
+	manifest_init(m);
+}
+
+const entry *entry_find(const entry *v, size_t n, const char *path)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = path_cmp(v[mid].path, path);
+		if (c == 0)
+			return &v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* YAML 1.1 printable: TAB, LF, CR, 0x20-0x7E, NEL, 0xA0-0xD7FF, 0xE000-0xFFFD,
+ * 0x10000 and up (surrogates never pass utf8_valid). */
+static int yaml_printable(unsigned cp)
+{
+	return cp == 0x09 || cp == 0x0a || cp == 0x0d || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+	       (cp >= 0xa0 && cp <= 0xfffd) || cp >= 0x10000;
+}
+
+static unsigned decode_cp(const unsigned char *p, size_t n)
+{
+	unsigned cp = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
+
+	for (size_t k = 1; k < n; k++)
+		cp = cp << 6 | (p[k] & 0x3fu);
+	return cp;
+}
+
+/* "FILE:LINE:COL" for an invalid byte or a character YAML refuses, before
+ * yt_parse sees it: libyaml's reader errors carry no usable position. */
+static eia_status check_chars(const char *file, const unsigned char *data, size_t len,
+			      eia_error *err)
+{
+	unsigned long line = 1, col = 1;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = data[i] < 0x80 ? 1 : data[i] < 0xe0 ? 2 : data[i] < 0xf0 ? 3 : 4;
+		unsigned cp;
+		if (n > len - i || !utf8_valid((const char *)data + i, n))
+			return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: invalid UTF-8 byte 0x%02x",
+					file, line, col, data[i]);
+		cp = decode_cp(data + i, n);
+		if (!yaml_printable(cp) && !(cp == 0xfeff && i == 0))
+			return eia_fail(err, EIA_EINPUT,
+					"%s:%lu:%lu: control character U+%04X is not allowed%s",
+					file, line, col, cp, cp == 0 ? " (NUL byte)" : "");
+		if (data[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+		i += n;
+	}
+	return EIA_OK;
+}
+
+static eia_status dup_str(const char *file, const yt_node *n, const char *what, int nonempty,
+			  char **out, eia_error *err)
+{
+	const char *s;
+	eia_status st = yt_str(file, n, what, &s, err);
+
+	if (st != EIA_OK)
+		return st;
+	if (nonempty && n->len == 0)
+		return yt_err(err, file, n, "%s must not be empty", what);
+	*out = xmemdup0(s, n->len);
+	return EIA_OK;
+}
+
+static eia_status parse_time(const char *file, const yt_node *n, const char *what, char **text,
+			     int64_t *at, eia_error *err)
+{
+	int64_t t;
+	eia_status st = dup_str(file, n, what, 1, text, err);
+
+	if (st != EIA_OK)
+		return st;
+	if (rfc3339_parse(*text, &t) != 0)
+		return yt_err(err, file, n,
+			      "%s must be an RFC 3339 time such as 2027-01-31T00:00:00Z", what);
+	if (at != NULL)
+		*at = t;
+	return EIA_OK;
+}
+
+static eia_status parse_system(const char *file, const yt_node *n, manifest *m, eia_error *err)
+{
+	eia_status st = yt_want(file, n, YT_MAP, "system", err);
+
+	if (st != EIA_OK)
+		return st;
+	m->system = xcalloc(n->n / 2 + 1, sizeof(*m->system));
+	for (size_t i = 0; i + 1 < n->n; i += 2) {
+		kv *p = &m->system[m->n_system];
+		st = dup_str(file, n->kids[i], "system key", 1, &p->key, err);
+		if (st == EIA_OK)
+			st = dup_str(file, n->kids[i + 1], "system value", 0, &p->value, err);
+		if (p->key != NULL)
+			m->n_system++;
+		if (st != EIA_OK)
+			return st;
+	}
+	return EIA_OK;
+}
+
+static eia_status parse_ignore(const char *file, const yt_node *n, manifest *m, eia_error *err)
+{
+	eia_status st = yt_want(file, n, YT_SEQ, "policy.ignore", err);
+
+	if (st != EIA_OK)
+		return st;
+	m->ignore = xcalloc(n->n + 1, sizeof(*m->ignore));
+	for (size_t i = 0; i < n->n; i++) {
+		st = dup_str(file, n->kids[i], "policy.ignore glob", 1, &m->ignore[m->n_ignore],
+			     err);
+		if (st != EIA_OK)
+			return st;
+		m->n_ignore++;
+	}
+	return EIA_OK;
+}
+
+static eia_status parse_compare(const char *file, const yt_node *n, manifest *m, eia_error *err)
+{
+	char shown[256];
+	eia_status st = yt_want(file, n, YT_SEQ, "policy.compare", err);
+
+	if (st != EIA_OK)
+		return st;
+	m->compare = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const yt_node *k = n->kids[i];
+		const char *s;
+		size_t j;
+		st = yt_str(file, k, "policy.compare item", &s, err);
+		if (st != EIA_OK)
+			return st;
+		for (j = 0; compare_names[j].name != NULL; j++)
+			if (strcmp(compare_names[j].name, s) == 0)
+				break;
+		if (compare_names[j].name == NULL)
+			return yt_err(
+				err, file, k,
+				"unknown compare attribute '%s' (type, size, digest, mode, target, uid, gid)",
+				manifest_show(s, shown, sizeof(shown)));
+		if (m->compare & compare_names[j].bit)
+			return yt_err(err, file, k, "compare attribute '%s' listed twice",
+				      manifest_show(s, shown, sizeof(shown)));
+		m->compare |= compare_names[j].bit;
+	}
+	return EIA_OK;
+}
+
+static eia_status parse_policy(const char *file, const yt_node *n, manifest *m, eia_error *err)
+{
+	char shown[256];
+	const yt_node *v;
+	eia_status st = yt_want(file, n, YT_MAP, "policy", err);
+
+	if (st == EIA_OK)
+		st = yt_check_keys(file, n, policy_keys, err);
+	if (st != EIA_OK)
+		return st;
+	if ((v = yt_get(n, "unlisted")) != NULL) {
+		const char *s;
+		if ((st = yt_str(file, v, "policy.unlisted", &s, err)) != EIA_OK)
+			return st;
+		if (strcmp(s, "fail") == 0)
+			m->unlisted = UNLISTED_FAIL;
+		else if (strcmp(s, "warn") == 0)
+			m->unlisted = UNLISTED_WARN;
+		else if (strcmp(s, "ignore") == 0)
+			m->unlisted = UNLISTED_IGNORE;
+		else
+			return yt_err(err, file, v,
+				      "policy.unlisted must be fail, warn or ignore, not '%s'",
+				      manifest_show(s, shown, sizeof(shown)));
+	}
+	if ((v = yt_get(n, "ignore")) != NULL && (st = parse_ignore(file, v, m, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(n, "compare")) != NULL)
+		return parse_compare(file, v, m, err);
+	return EIA_OK;
+}
+
+static eia_status parse_header(const char *file, const yt_node *root, manifest *m, eia_error *err)
+{
+	const yt_node *v;
+	eia_status st;
+	uint64_t version;
+
+	if ((st = yt_require(file, root, "eia-manifest", &v, err)) != EIA_OK ||
+	    (st = yt_uint(file, v, "eia-manifest", UINT64_MAX, &version, err)) != EIA_OK)
+		return st;
+	if (version != 1)
+		return yt_err(err, file, v,
+			      "unsupported eia-manifest version %llu (this eia reads 1)",
+			      (unsigned long long)version);
+	if ((st = yt_require(file, root, "name", &v, err)) != EIA_OK ||
+	    (st = dup_str(file, v, "name", 1, &m->name, err)) != EIA_OK)
+		return st;
+	if ((st = yt_require(file, root, "serial", &v, err)) != EIA_OK ||
+	    (st = yt_uint(file, v, "serial", MANIFEST_MAX_SERIAL, &m->serial, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(root, "created")) != NULL &&
+	    (st = parse_time(file, v, "created", &m->created, NULL, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(root, "expires")) != NULL &&
+	    (st = parse_time(file, v, "expires", &m->expires, &m->expires_at, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(root, "description")) != NULL &&
+	    (st = dup_str(file, v, "description", 0, &m->description, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(root, "system")) != NULL && (st = parse_system(file, v, m, err)) != EIA_OK)
+		return st;
+	if ((v = yt_get(root, "policy")) != NULL)
+		return parse_policy(file, v, m, err);
+	return EIA_OK;
+}
+
+static eia_status parse_root(const char *file, const yt_node *root, manifest *m, eia_error *err)
+{
+	const yt_node *v;
+	eia_status st;
+
+	if (root->kind != YT_MAP)
+		return yt_err(err, file, root,
+			      "a manifest must be a mapping starting with 'eia-manifest: 1'");
+	if ((st = yt_check_keys(file, root, top_keys, err)) != EIA_OK ||
+	    (st = parse_header(file, root, m, err)) != EIA_OK)
+		return st;
+	if ((st = yt_require(file, root, "entries", &v, err)) != EIA_OK)
+		return st;
+	return entry_parse_list(file, v, 0, &m->entries, &m->n_entries, err);
+}
+
+eia_status manifest_parse(const char *file, const unsigned char *data, size_t len, manifest *out,
+			  eia_error *err)
+{
+	yt_node *root = NULL;
+	eia_status st;
+	manifest m;
+
+	manifest_init(&m);
+	manifest_init(out);
+	if ((st = check_chars(file, data, len, err)) != EIA_OK)
+		goto out;
+	st = yt_parse(file, data, len, &root, err);
+	if (st != EIA_OK) {
+		/* libyaml gives no position for an empty stream: point at 1:1 */
+		size_t flen = strlen(file);
+		if (err != NULL && strncmp(err->msg, file, flen) == 0 &&
+		    strcmp(err->msg + flen, ": empty document") == 0)
+			st = eia_fail(err, EIA_EINPUT,
+				      "%s:1:1: empty document (expected 'eia-manifest: 1')", file);
+		goto out;
+	}
+	st = parse_root(file, root, &m, err);
+	if (st == EIA_OK) {
+		*out = m;
+		manifest_init(&m);
+	}
+out:
+	manifest_free(&m);
+	yt_free(root);
+	return st;
+}
