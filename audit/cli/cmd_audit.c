@@ -372,6 +372,8 @@ eia_status cmd_audit(int argc, char **argv, eia_error *err)
 		st = run_audit(&a, layers, &r, err);
 	r.finished = eia_now();
 	r.result = result_of(&r, st);
+	if (st == EIA_ETRUST || st == EIA_EINPUT)
+		r.reason = xstrdup(err->msg);
 	if (st == EIA_ETRUST) {
 		/* an untrusted audit lists signatures only: nothing was compared */
 		for (size_t i = 0; i < r.n_records; i++)

@@ -14,14 +14,16 @@
 eia_status outputs_prepare(report_outputs *o, eia_error *err)
 {
 	char *pass = NULL;
+	int encrypted = 0;
 	eia_status st;
 
 	if (o->sign_key == NULL)
 		return EIA_OK;
-	st = crypto_load_private(o->sign_key, NULL, &o->key, err);
-	if (st == EIA_OK)
-		return EIA_OK;
-	/* encrypted: ask for the passphrase now, not after a long audit */
+	if ((st = crypto_private_encrypted(o->sign_key, &encrypted, err)) != EIA_OK)
+		return st;
+	if (!encrypted)
+		return crypto_load_private(o->sign_key, NULL, &o->key, err);
+	/* ask for the passphrase now, not after a long audit */
 	if ((st = passphrase_get(o->passphrase_file, 0, &pass, err)) != EIA_OK)
 		return st;
 	st = crypto_load_private(o->sign_key, pass, &o->key, err);

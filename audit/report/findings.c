@@ -173,6 +173,7 @@ void report_free(report *r)
 	}
 	free(r->context);
 	free(r->root);
+	free(r->reason);
 	for (size_t i = 0; i < r->n_records; i++)
 		record_free(&r->records[i]);
 	free(r->records);

@@ -122,6 +122,7 @@ typedef struct manifest_info {
 typedef struct report {
 	int64_t started, finished;
 	const char *result;  /* "pass", "drift", "untrusted", "error" */
+	char *reason;        /* why, for "untrusted" and "error"; else NULL */
 	manifest_info *manifests;
 	size_t n_manifests;
 	kv *context;

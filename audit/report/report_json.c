@@ -208,6 +208,8 @@ void report_json_write(const report *r, buf *out)
 	write_time(&w, "started", r->started);
 	write_time(&w, "finished", r->finished);
 	json_cstr(&w, "result", r->result);
+	if (r->reason != NULL)
+		json_cstr(&w, "reason", r->reason);
 	json_arr_begin(&w, "manifests");
 	for (size_t i = 0; i < r->n_manifests; i++)
 		write_manifest(&w, &r->manifests[i]);

@@ -82,14 +82,15 @@ static void open_(json_w *w, const char *key, char c)
 {
 	item(w, key);
 	buf_addc(w->out, c);
-	if (w->depth < JSON_MAX_DEPTH)
-		w->count[w->depth] = 0;
-	w->depth++;
+	/* unreachable for eia's model (see JSON_MAX_DEPTH); clamped, never overrun */
+	if (w->depth < JSON_MAX_DEPTH - 1)
+		w->depth++;
+	w->count[w->depth - 1] = 0;
 }
 
 static void close_(json_w *w, char c)
 {
-	int had = w->depth <= JSON_MAX_DEPTH && w->count[w->depth - 1] > 0;
+	int had = w->count[w->depth - 1] > 0;
 	w->depth--;
 	if (had)
 		indent(w);

@@ -13,7 +13,10 @@
 
 #include "util/buf.h"
 
-#define JSON_MAX_DEPTH 32
+/* Deep enough for entry records nested through ARCHIVE_MAX_DEPTH_CAP (32)
+ * archive levels (2 JSON levels each) under the report's 3. Deeper output is
+ * still well formed; only the comma bookkeeping is capped. */
+#define JSON_MAX_DEPTH 128
 
 typedef struct json_w {
 	buf *out;

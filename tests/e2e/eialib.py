@@ -1,11 +1,14 @@
 """Shared helpers for the end-to-end tests: they drive the real eia binary.
 
 Each test file is a plain unittest module run by CTest with EIA=<path to eia>
-and EIA_TEST_TMP=<scratch dir>. Keys are made by eia itself or stock openssl,
+and EIA_TEST_TMP=<scratch dir>. EIA_WRAPPER (e.g. "valgrind --error-exitcode=99
+-q") runs every eia command under that wrapper. Keys are made by eia itself or stock openssl,
 trees and archives are real files on disk.
 """
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,10 +26,16 @@ def run(args, input=None, env=None, cwd=None, timeout=300):
     full_env.pop("EIA_PASSPHRASE", None)
     if env:
         full_env.update(env)
-    p = subprocess.run([EIA] + [str(a) for a in args], input=input,
+    wrapper = shlex.split(os.environ.get("EIA_WRAPPER", ""))
+    p = subprocess.run(wrapper + [EIA] + [str(a) for a in args], input=input,
                        capture_output=True, env=full_env, cwd=cwd,
-                       timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+                       timeout=timeout * (10 if wrapper else 1),
+                       stdin=None if input is not None else subprocess.DEVNULL)
+    err = p.stderr.decode("utf-8", "replace")
+    if wrapper:
+        # valgrind's own notes ("==pid==", "--pid--") are not eia's output
+        err = "".join(l for l in err.splitlines(True) if not re.match(r"^(==|--)\d+(==|--)", l))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), err
 
 
 def sh(cmd, cwd=None, check=True, input=None):
