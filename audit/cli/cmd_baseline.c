@@ -208,6 +208,8 @@ static char *members_to_entries(const member *v, size_t n, entry **out, size_t *
 		const member *m = &v[i];
 		entry *e = &es[i];
 		const char *why = path_invalid(m->path, m->path_len);
+		if (why == NULL && m->nested_status != 0)
+			why = m->nested_message ? m->nested_message : "nested archive unreadable";
 		if (why != NULL || m->type == ENT_OTHER) {
 			buf b;
 			buf_init(&b);
@@ -254,7 +256,9 @@ static void baseline_archive(bjob *j, int fd, const baseline_args *a)
 		j->problem = xstrdup(err.msg);
 		return;
 	}
-	if (ml.status != 0) {
+	if (ml.status == ARCHIVE_NOT_ARCHIVE) {
+		/* e.g. a plain .gz file: certified as a file, without members */
+	} else if (ml.status != 0) {
 		buf b;
 		buf_init(&b);
 		buf_printf(&b, "archive cannot be certified: %s", ml.message ? ml.message : "malformed");

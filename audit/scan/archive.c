@@ -27,8 +27,6 @@
 
 #define BOX_MAX_STREAM ((size_t)512 << 20)
 
-extern char **environ;
-
 void archive_limits_default(archive_limits *l)
 {
 	l->max_depth = 4;
@@ -36,7 +34,7 @@ void archive_limits_default(archive_limits *l)
 	l->max_bytes = (uint64_t)16 << 30;
 	l->max_ratio = 1000;
 	l->max_memory = (uint64_t)1 << 30;
-	l->max_seconds = 60;
+	l->max_seconds = 300; /* 16 GiB of xz at ~100 MB/s needs ~160 s */
 }
 
 static pid_t spawn_box(int fd, int out_fd, unsigned mask, const archive_limits *lim,
@@ -137,6 +135,119 @@ static void judge_exit(member_list *list, int wstatus, int decoded, int timed_ou
 	}
 }
 
+static int cmp_member_ptr(const void *a, const void *b);
+
+/* Sorted pointers to v, for lookups by name. */
+static member **sort_by_name(member *v, size_t n)
+{
+	member **sorted = xcalloc(n ? n : 1, sizeof(member *));
+
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &v[i];
+	qsort(sorted, n, sizeof(member *), cmp_member_ptr);
+	return sorted;
+}
+
+static member *find_member(member **sorted, size_t n, const char *name, size_t len)
+{
+	member key = {.path = (char *)name, .path_len = len};
+	const member *k = &key;
+	member **hit = bsearch(&k, sorted, n, sizeof(member *), cmp_member_ptr);
+
+	return hit ? *hit : NULL;
+}
+
+static void member_problem(member *m, const char *fmt, const char *name, size_t len)
+{
+	buf b;
+
+	if (m->nested_status != 0)
+		return;
+	buf_init(&b);
+	buf_printf(&b, fmt, (int)(len > 200 ? 200 : len), name);
+	free(m->nested_message);
+	m->nested_message = buf_steal(&b, NULL);
+	m->nested_status = FK_MALFORMED;
+}
+
+static void adopt_content(member *to, const member *from)
+{
+	to->type = ENT_FILE;
+	to->other = NULL;
+	to->size = from->size;
+	to->digests = from->digests;
+	free(to->target); /* the link's name of the file, not a symlink target */
+	to->target = NULL;
+}
+
+/* Hardlinks are files with the content of their link group: the last member
+ * of the group that carries data (tar stores it on the first, cpio newc on
+ * the last), as an extraction would leave them. A link to anything but an
+ * earlier regular file of the same archive is left a "hardlink" and flagged. */
+static void resolve_hardlinks(member *v, size_t n, member **sorted)
+{
+	member **root = xcalloc(n ? n : 1, sizeof(member *));
+	member **carrier = xcalloc(n ? n : 1, sizeof(member *));
+
+	for (size_t i = 0; i < n; i++) {
+		member *m = &v[i], *t;
+		carrier[i] = m;
+		if (m->type != ENT_OTHER || m->other == NULL || strcmp(m->other, "hardlink") != 0)
+			continue;
+		t = m->target ? find_member(sorted, n, m->target, strlen(m->target)) : NULL;
+		if (t == NULL || t >= m || (t->type != ENT_FILE && t->type != ENT_ARCHIVE)) {
+			const char *to = m->target ? m->target : "";
+			member_problem(m, "hardlink to '%.*s': no earlier file of that name",
+				       to, strlen(to));
+			continue;
+		}
+		root[i] = t;
+		if (m->size > 0)
+			carrier[t - v] = m;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (root[i] == NULL)
+			continue;
+		member *c = carrier[root[i] - v];
+		adopt_content(&v[i], c);
+		if (c != root[i])
+			adopt_content(root[i], c);
+	}
+	free(root);
+	free(carrier);
+}
+
+/* A member whose path goes through a symlink member would be written
+ * outside its directory on extraction: flagged, never followed. */
+static void flag_symlink_paths(member *v, size_t n, member **sorted)
+{
+	for (size_t i = 0; i < n; i++) {
+		member *m = &v[i];
+		for (size_t k = 1; k < m->path_len; k++) {
+			member *p;
+			if (m->path[k] != '/')
+				continue;
+			p = find_member(sorted, n, m->path, k);
+			if (p != NULL && p->type == ENT_SYMLINK) {
+				member_problem(m, "path goes through the symlink member '%.*s'",
+					       m->path, k);
+				break;
+			}
+		}
+	}
+}
+
+static void members_check(member *v, size_t n)
+{
+	member **sorted = sort_by_name(v, n);
+
+	resolve_hardlinks(v, n, sorted);
+	flag_symlink_paths(v, n, sorted);
+	free(sorted);
+	for (size_t i = 0; i < n; i++)
+		members_check(v[i].members, v[i].n_members);
+}
+
 eia_status archive_read_members(int fd, unsigned mask, const archive_limits *lim,
 				member_list *list, eia_error *err)
 {
@@ -167,6 +278,8 @@ eia_status archive_read_members(int fd, unsigned mask, const archive_limits *lim
 		;
 	if (rc == 0)
 		decoded = proto_decode(stream.data, stream.len, list);
+	if (decoded == 0)
+		members_check(list->v, list->n);
 	judge_exit(list, wstatus, decoded, timed_out, rc == -2, lim);
 	buf_free(&stream);
 	return EIA_OK;
@@ -296,6 +409,12 @@ static int member_types_match(const entry *e, const member *m)
 static void compare_member(const member_scope *s, const entry *e, const member *m,
 			   findings *out, record *r);
 
+/* The nesting depth the box actually follows. */
+static size_t box_depth(const member_scope *s)
+{
+	return s->max_depth > ARCHIVE_MAX_DEPTH_CAP ? ARCHIVE_MAX_DEPTH_CAP : s->max_depth;
+}
+
 /* Content of one expected member that is present with a compatible type. */
 static void compare_member_content(const member_scope *s, const entry *e, const member *m,
 				   findings *out, record *r)
@@ -315,8 +434,8 @@ static void compare_member_content(const member_scope *s, const entry *e, const 
 	f->actual.mask &= A_SIZE | A_DIGESTS;
 	f->has_expected = f->has_actual = 1;
 	r->status = "drift";
-	if (e->type != ENT_ARCHIVE || !e->has_members)
-		return;
+	if (e->type != ENT_ARCHIVE || !e->has_members || m->nested_status != 0)
+		return; /* an unreadable nested archive is reported by bad_names */
 	if (m->type == ENT_ARCHIVE) {
 		member_scope inner = *s;
 		member_list got = {m->members, m->n_members, m->nested_status, m->nested_message};
@@ -328,8 +447,8 @@ static void compare_member_content(const member_scope *s, const entry *e, const 
 		inner.depth = s->depth + 1;
 		archive_compare(&inner, e, &got, out, r);
 	} else {
-		member_finding(s, out, s->depth + 1 >= s->max_depth ? FK_LIMIT_EXCEEDED
-			       : FK_MALFORMED, e->path, s->depth + 1 >= s->max_depth
+		member_finding(s, out, s->depth >= box_depth(s) ? FK_LIMIT_EXCEEDED
+			       : FK_MALFORMED, e->path, s->depth >= box_depth(s)
 			       ? "nested archive deeper than --max-depth: members not compared"
 			       : "expected a nested archive, but it cannot be read as one");
 	}
@@ -408,10 +527,7 @@ void archive_compare(const member_scope *s, const entry *expected,
 			       : got->message ? got->message : "archive unreadable");
 		return; /* a partial listing would invent member-missing findings */
 	}
-	sorted = xcalloc(got->n ? got->n : 1, sizeof(member *));
-	for (size_t k = 0; k < got->n; k++)
-		sorted[k] = &got->v[k];
-	qsort(sorted, got->n, sizeof(member *), cmp_member_ptr);
+	sorted = sort_by_name(got->v, got->n);
 	bad_names(s, sorted, got->n, out);
 	rec->members = xcalloc(got->n ? got->n : 1, sizeof(record));
 	while (i < expected->n_members || j < got->n) {
@@ -426,6 +542,8 @@ void archive_compare(const member_scope *s, const entry *expected,
 			i++;
 			continue;
 		}
+		if (m == NULL)
+			break; /* not reached: c >= 0 needs a member */
 		record *r = &rec->members[rec->n_members++];
 		fill_member_record(r, m);
 		if (c > 0) {

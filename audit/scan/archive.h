@@ -16,11 +16,14 @@
 
 typedef struct archive_limits {
 	unsigned max_depth;         /* nesting depth (default 4) */
-	uint64_t max_entries;       /* entries per archive (default 1,000,000) */
+	uint64_t max_entries;       /* entries per top-level archive, nested ones
+				     * included (default 200,000) */
 	uint64_t max_bytes;         /* decompressed bytes per archive (default 16 GiB) */
-	uint64_t max_ratio;         /* decompressed / compressed (default 1000) */
-	uint64_t max_memory;        /* RLIMIT_AS of the box (default 1 GiB) */
-	unsigned max_seconds;       /* CPU and wall clock of the box (default 120) */
+	uint64_t max_ratio;         /* decompressed / raw bytes read so far, once
+				     * past 1 MiB of each (default 1000) */
+	uint64_t max_memory;        /* RLIMIT_AS of the box (default 1 GiB); nested
+				     * archives up to 1/16 of it are read from memory */
+	unsigned max_seconds;       /* CPU and wall clock of the box (default 300) */
 } archive_limits;
 
 void archive_limits_default(archive_limits *l);
@@ -37,8 +40,10 @@ typedef struct member {
 	digest_set digests;
 	struct member *members;     /* nested archive content */
 	size_t n_members;
-	int nested_status;          /* 0 ok, else a finding kind for the nested read */
-	char *nested_message;
+	int nested_status;          /* 0 ok, else a finding kind: the member is unsafe
+				     * (hardlink or symlink trick) or, if nested, its
+				     * archive could not be read */
+	char *nested_message;       /* why, when nested_status != 0 */
 } member;
 
 typedef struct member_list {
@@ -53,7 +58,10 @@ typedef struct member_list {
 
 /* Reads the archive open on fd (from its start) in the box. `mask` digests
  * are computed for every member. Errors inside the archive are reported in
- * list->status; EIA_EINPUT only when the box itself cannot run. */
+ * list->status; EIA_EINPUT only when the box itself cannot run. Hardlinks to
+ * an earlier regular file come back as files with their link group's
+ * content; other hardlinks, and members whose path goes through a symlink
+ * member, come back with nested_status FK_MALFORMED and a message. */
 eia_status archive_read_members(int fd, unsigned mask, const archive_limits *lim,
 				member_list *list, eia_error *err);
 void member_list_free(member_list *l);

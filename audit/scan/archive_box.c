@@ -26,10 +26,12 @@
 typedef struct box {
 	unsigned mask;
 	archive_limits lim;
+	struct archive *top;        /* the outermost reader: raw bytes consumed */
 	uint64_t in_size, total, entries;
 	uint64_t consumed[ARCHIVE_MAX_DEPTH_CAP + 2];
 	int limit_hit;
 	char limit_msg[200];
+	char nested_msg[ARCHIVE_MAX_DEPTH_CAP + 2][256];
 	buf out;
 	digest_ctx dc[ARCHIVE_MAX_DEPTH_CAP + 2];
 	unsigned char blk[ARCHIVE_MAX_DEPTH_CAP + 2][BOX_BLOCK];
@@ -83,6 +85,20 @@ static struct archive *new_reader(void)
 	return a;
 }
 
+/* The ratio's denominator: raw archive bytes read so far, so that a bomb is
+ * stopped early rather than after the whole file is read; but at least the
+ * first MiB of the file, so that a legitimate archive opening with a long
+ * run of zeros (a padded image) is not taken for one. */
+static uint64_t raw_consumed(const box *b)
+{
+	la_int64_t n = b->top != NULL ? archive_filter_bytes(b->top, -1) : 0;
+	uint64_t floor = b->in_size < ((uint64_t)1 << 20) ? b->in_size : (uint64_t)1 << 20;
+
+	if (floor == 0)
+		floor = 1;
+	return n > 0 && (uint64_t)n > floor ? (uint64_t)n : floor;
+}
+
 /* Counts decompressed bytes against the total and ratio limits. */
 static int count_bytes(box *b, size_t n)
 {
@@ -92,8 +108,8 @@ static int count_bytes(box *b, size_t n)
 			 "more than %llu decompressed bytes (--max-bytes)",
 			 (unsigned long long)b->lim.max_bytes);
 		b->limit_hit = 1;
-	} else if (b->total > ((uint64_t)1 << 20) && b->in_size > 0 &&
-		   b->total / b->in_size >= b->lim.max_ratio) {
+	} else if (b->total > ((uint64_t)1 << 20) &&
+		   b->total / raw_consumed(b) >= b->lim.max_ratio) {
 		snprintf(b->limit_msg, sizeof(b->limit_msg),
 			 "decompression ratio above %llu:1 (--max-ratio)",
 			 (unsigned long long)b->lim.max_ratio);
@@ -160,7 +176,8 @@ static void classify(struct archive_entry *ae, proto_member *m)
 	m->other = OTHER_NONE;
 	if (archive_entry_hardlink(ae) != NULL) {
 		m->other = OTHER_HARDLINK;
-		m->target = archive_entry_hardlink(ae);
+		m->target = normalise(archive_entry_hardlink(ae), &m->target_len);
+		return;
 	} else if (t == AE_IFREG || t == 0) {
 		m->type = ENT_FILE;
 	} else if (t == AE_IFDIR) {
@@ -180,42 +197,109 @@ static void classify(struct archive_entry *ae, proto_member *m)
 
 static int read_entries(box *b, struct archive *a, unsigned depth, const char **why);
 
-/* Reads one regular member's data; follows it if it is itself an archive. */
-static int read_member_data(box *b, struct archive *a, unsigned depth, proto_member *m,
-			    digest_set *d, const char **nested_msg)
+/* Nested archives up to this size are read from memory, where libarchive
+ * can seek: 7z and zip's central directory need it. Larger ones stream. */
+static uint64_t nested_memory_cap(const box *b)
 {
-	digest_ctx *dc = &b->dc[depth + 1];
+	return b->lim.max_memory / 16;
+}
+
+/* Reads the rest of the current member's data into the digest of `level`,
+ * keeping a copy in keep[0..cap) while it fits. Returns 0 or a kind. */
+static int pull_data(box *b, struct archive *a, unsigned level, unsigned char *keep,
+		     size_t cap, size_t *kept)
+{
 	la_ssize_t n;
 
-	digest_ctx_reset(dc, NULL);
-	b->consumed[depth + 1] = 0;
-	if (depth < b->lim.max_depth) {
-		nested_src src = {b, a, depth + 1};
-		struct archive *in = new_reader();
-		if (in != NULL && archive_read_open(in, &src, NULL, nested_read, NULL) == ARCHIVE_OK) {
-			m->type = ENT_ARCHIVE;
-			const char *why = NULL;
-			int r = read_entries(b, in, depth + 1, &why);
-			if (r != 0 && !b->limit_hit) {
-				m->nested = (unsigned)r;
-				*nested_msg = why;
-			}
+	while ((n = archive_read_data(a, b->blk[level], BOX_BLOCK)) > 0) {
+		digest_ctx_update(&b->dc[level], b->blk[level], (size_t)n);
+		if (keep != NULL && (size_t)n <= cap - *kept) {
+			memcpy(keep + *kept, b->blk[level], (size_t)n);
+			*kept += (size_t)n;
 		}
-		if (in != NULL)
-			archive_read_free(in);
-		if (b->limit_hit)
-			return FK_LIMIT_EXCEEDED;
-	}
-	while ((n = archive_read_data(a, b->blk[depth + 1], BOX_BLOCK)) > 0) {
-		digest_ctx_update(dc, b->blk[depth + 1], (size_t)n);
-		b->consumed[depth + 1] += (uint64_t)n;
+		b->consumed[level] += (uint64_t)n;
 		if (count_bytes(b, (size_t)n) != 0)
 			return FK_LIMIT_EXCEEDED;
 	}
-	if (n < 0)
-		return FK_MALFORMED;
-	digest_ctx_final(dc, d);
-	m->size = b->consumed[depth + 1];
+	return n < 0 ? FK_MALFORMED : 0;
+}
+
+/* Lists the nested archive open on `in` as the children of m. */
+static void follow_nested(box *b, struct archive *in, unsigned level, proto_member *m)
+{
+	const char *why = NULL;
+	int r;
+
+	m->type = ENT_ARCHIVE;
+	r = read_entries(b, in, level, &why);
+	if (r != 0 && !b->limit_hit) {
+		/* the message lives in `in`, which is freed before m is sent */
+		snprintf(b->nested_msg[level], sizeof(b->nested_msg[level]), "nested archive: %s",
+			 why ? why : "corrupt archive data");
+		m->nested = (unsigned)r;
+		m->nested_msg = b->nested_msg[level];
+	}
+}
+
+static void nested_from_stream(box *b, struct archive *a, unsigned level, proto_member *m)
+{
+	nested_src src = {b, a, level};
+	struct archive *in = new_reader();
+
+	if (in != NULL && archive_read_open(in, &src, NULL, nested_read, NULL) == ARCHIVE_OK)
+		follow_nested(b, in, level, m);
+	if (in != NULL)
+		archive_read_free(in);
+}
+
+static int nested_from_memory(box *b, struct archive *a, unsigned level, size_t size,
+			      proto_member *m)
+{
+	unsigned char *data = malloc(size);
+	size_t kept = 0;
+	int r;
+
+	if (data == NULL) {
+		nested_from_stream(b, a, level, m);
+		return 0;
+	}
+	r = pull_data(b, a, level, data, size, &kept);
+	if (r == 0 && kept == b->consumed[level]) { /* all of it is in memory */
+		struct archive *in = new_reader();
+		if (in != NULL && archive_read_open_memory(in, data, kept) == ARCHIVE_OK)
+			follow_nested(b, in, level, m);
+		if (in != NULL)
+			archive_read_free(in);
+	}
+	free(data);
+	return r;
+}
+
+/* Reads one member's data (files, and hardlinks that carry data); follows
+ * a regular member that is itself an archive, within the depth limit. */
+static int read_member_data(box *b, struct archive *a, struct archive_entry *ae,
+			    unsigned depth, proto_member *m, digest_set *d)
+{
+	unsigned level = depth + 1;
+	la_int64_t declared = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
+	int r = 0;
+
+	digest_ctx_reset(&b->dc[level], NULL);
+	b->consumed[level] = 0;
+	if (m->type == ENT_FILE && depth < b->lim.max_depth) {
+		if (declared > 0 && (uint64_t)declared <= nested_memory_cap(b))
+			r = nested_from_memory(b, a, level, (size_t)declared, m);
+		else
+			nested_from_stream(b, a, level, m);
+	}
+	if (b->limit_hit)
+		return FK_LIMIT_EXCEEDED;
+	if (r == 0)
+		r = pull_data(b, a, level, NULL, 0, NULL);
+	if (r != 0)
+		return r;
+	digest_ctx_final(&b->dc[level], d);
+	m->size = b->consumed[level];
 	return 0;
 }
 
@@ -235,7 +319,7 @@ static int read_entries(box *b, struct archive *a, unsigned depth, const char **
 	for (;;) {
 		proto_member m;
 		digest_set d;
-		const char *nested_msg = NULL, *name;
+		const char *name;
 		int r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			return 0;
@@ -259,8 +343,8 @@ static int read_entries(box *b, struct archive *a, unsigned depth, const char **
 		m.path = normalise(name, &m.path_len);
 		classify(ae, &m);
 		m.mode = (unsigned)archive_entry_perm(ae) & 07777;
-		if (m.type == ENT_FILE) {
-			r = read_member_data(b, a, depth, &m, &d, &nested_msg);
+		if (m.type == ENT_FILE || m.other == OTHER_HARDLINK) {
+			r = read_member_data(b, a, ae, depth, &m, &d);
 			if (r != 0) {
 				*why = r == FK_LIMIT_EXCEEDED && b->limit_hit ? b->limit_msg
 					: archive_error_string(a);
@@ -268,7 +352,11 @@ static int read_entries(box *b, struct archive *a, unsigned depth, const char **
 			}
 		}
 		m.digests = &d;
-		m.nested_msg = nested_msg;
+		if (m.nested == 0 && (m.path_len > PROTO_MAX_STR || m.target_len > PROTO_MAX_STR)) {
+			/* the record truncates it: it must not pass for another name */
+			m.nested = FK_MALFORMED;
+			m.nested_msg = "member name or link target longer than 65536 bytes";
+		}
 		if (m.path_len > 0) /* the "./" entry of the archive itself */
 			proto_put_member(&b->out, &m);
 		flush_out(b, 0);
@@ -339,22 +427,32 @@ int archive_box_main(int argc, char **argv)
 	const char *why = NULL;
 	int r;
 
-	if (parse_box_args(argc, argv, b) != 0)
+	if (parse_box_args(argc, argv, b) != 0) {
+		free(b);
 		return 2;
+	}
 	set_limits(b);
 	setlocale(LC_ALL, "C.UTF-8");
 	for (unsigned i = 0; i < ARCHIVE_MAX_DEPTH_CAP + 2; i++)
 		digest_ctx_init(&b->dc[i], b->mask, NULL);
 	a = new_reader();
+	b->top = a;
 	if (a == NULL || archive_read_open_fd(a, 0, BOX_BLOCK) != ARCHIVE_OK) {
 		proto_put_end(&b->out, a ? PROTO_NOT_ARCHIVE : FK_LIMIT_EXCEEDED,
 			      a ? archive_error_string(a) : "out of memory");
 	} else {
 		r = read_entries(b, a, 0, &why);
-		proto_put_end(&b->out, (unsigned)r, r ? (why ? why : "corrupt archive") : NULL);
+		if (b->limit_hit)
+			why = b->limit_msg;
+		proto_put_end(&b->out, (unsigned)r,
+			      r ? (why ? why : "corrupt or truncated archive data") : NULL);
 	}
 	flush_out(b, 1);
 	if (a != NULL)
 		archive_read_free(a);
+	for (unsigned i = 0; i < ARCHIVE_MAX_DEPTH_CAP + 2; i++)
+		digest_ctx_free(&b->dc[i]);
+	buf_free(&b->out);
+	free(b);
 	return 0;
 }

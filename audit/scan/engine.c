@@ -122,11 +122,13 @@ static void feed_regions(fw_plan *fw, digest_ctx *ctxs, uint64_t pos,
 	}
 }
 
-/* Feeds chunk digests, closing a chunk at each chunk_size boundary. */
+/* Feeds chunk digests, closing a chunk at each chunk_size boundary. Chunks
+ * past the plan's capacity are not hashed: nothing would compare them, and
+ * a small chunk-size on a large image must not cost a digest per chunk. */
 static void feed_chunks(worker *w, fw_plan *fw, uint64_t pos, const unsigned char *p,
 			size_t n)
 {
-	while (n > 0) {
+	while (n > 0 && fw->n_chunks < fw->n_chunks_max) {
 		uint64_t in_chunk = pos % fw->chunk_size;
 		uint64_t room = fw->chunk_size - in_chunk;
 		size_t take = n < room ? n : (size_t)room;
@@ -147,12 +149,16 @@ static void feed_chunks(worker *w, fw_plan *fw, uint64_t pos, const unsigned cha
 
 static void finish_firmware(worker *w, fw_plan *fw, digest_ctx *ctxs, uint64_t total)
 {
-	if (fw->chunk_size && total % fw->chunk_size != 0) {
+	if (fw->chunk_size && total % fw->chunk_size != 0 && fw->n_chunks < fw->n_chunks_max) {
 		digest_set d;
 		digest_ctx_final(&w->chunk, &d);
-		if (fw->n_chunks < fw->n_chunks_max)
-			memcpy(fw->chunks[fw->n_chunks], d.v[DG_SHA256], 32);
+		memcpy(fw->chunks[fw->n_chunks], d.v[DG_SHA256], 32);
 		fw->n_chunks++;
+	}
+	if (fw->chunk_size) { /* chunks past the capacity: counted, not hashed */
+		uint64_t all = total / fw->chunk_size + (total % fw->chunk_size != 0);
+		if (all > fw->n_chunks)
+			fw->n_chunks = (size_t)all;
 	}
 	for (size_t i = 0; i < fw->n_regions; i++) {
 		fw_region *r = &fw->regions[i];
@@ -163,6 +169,12 @@ static void finish_firmware(worker *w, fw_plan *fw, digest_ctx *ctxs, uint64_t t
 }
 
 void hash_fd(worker *w, int fd, unsigned mask, fw_plan *fw, hash_result *out)
+{
+	hash_fd_max(w, fd, mask, fw, 0, out);
+}
+
+void hash_fd_max(worker *w, int fd, unsigned mask, fw_plan *fw, uint64_t max_bytes,
+		 hash_result *out)
 {
 	digest_ctx *ctxs = NULL;
 	unsigned saved = w->dc.mask;
@@ -186,7 +198,14 @@ void hash_fd(worker *w, int fd, unsigned mask, fw_plan *fw, hash_result *out)
 		fw->n_chunks = 0;
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (;;) {
-		ssize_t n = read(fd, w->buf, ENGINE_READ_SIZE);
+		size_t want = ENGINE_READ_SIZE;
+		if (max_bytes) {
+			if (out->bytes >= max_bytes)
+				break;
+			if (max_bytes - out->bytes < want)
+				want = (size_t)(max_bytes - out->bytes);
+		}
+		ssize_t n = read(fd, w->buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

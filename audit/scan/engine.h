@@ -54,7 +54,11 @@ typedef struct hash_result {
 } hash_result;
 
 /* Reads fd to EOF once, computing `mask` digests, and firmware regions and
- * chunks when fw is not NULL. max_bytes caps the read (0: no cap). */
+ * chunks when fw is not NULL. */
 void hash_fd(worker *w, int fd, unsigned mask, fw_plan *fw, hash_result *out);
+/* The same, stopping after max_bytes (0: no cap): a device read in place of
+ * a firmware image (/dev/zero never ends). */
+void hash_fd_max(worker *w, int fd, unsigned mask, fw_plan *fw, uint64_t max_bytes,
+		 hash_result *out);
 
 #endif
