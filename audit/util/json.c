@@ -43,7 +43,7 @@ void json_quote(buf *out, const char *s, size_t len)
 			static const char *const named[] = {
 				['\b'] = "\\b", ['\t'] = "\\t", ['\n'] = "\\n",
 				['\f'] = "\\f", ['\r'] = "\\r"};
-			if (c < 0x20 && c < sizeof(named) / sizeof(named[0]) && named[c])
+			if (c < sizeof(named) / sizeof(named[0]) && named[c])
 				buf_adds(out, named[c]);
 			else
 				buf_printf(out, "\\u%04x", c);

@@ -15,7 +15,7 @@ int utf8_valid(const char *s, size_t len);
 /* Glob match over '/'-separated paths: '*' and '?' stay inside one
  * component, '**' spans components, "[...]" classes; "dir/ **" (without the
  * space) also matches "dir" itself. Returns 1 on match. */
-int glob_match(const char *pattern, const char *path);
+int glob_match(const char *pat, const char *s);
 
 /* Byte-wise comparison used to order paths everywhere (reports, manifests). */
 int path_cmp(const char *a, const char *b);

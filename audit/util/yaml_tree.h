@@ -30,7 +30,7 @@ typedef struct yt_node {
 } yt_node;
 
 /* Parses buf (len bytes). `file` names the input in error messages. */
-eia_status yt_parse(const char *file, const unsigned char *buf, size_t len,
+eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
 		    yt_node **out, eia_error *err);
 void yt_free(yt_node *n);
 

@@ -44,7 +44,7 @@ static const char full[] =
 	"    chunk-size: 2\n"
 	"    chunks: [" H64("1") ", " H64("2") ", " H64("3") "]\n";
 
-static int parse_str(const char *text, manifest *m, eia_error *err)
+static eia_status parse_str(const char *text, manifest *m, eia_error *err)
 {
 	return manifest_parse("m.yaml", (const unsigned char *)text, strlen(text), m, err);
 }
@@ -259,7 +259,7 @@ static void test_bad_inputs(void)
 		manifest m;
 		eia_error err;
 		eia_error_clear(&err);
-		int st = parse_str(bad[i].yaml, &m, &err);
+		eia_status st = parse_str(bad[i].yaml, &m, &err);
 		CHECK(st == EIA_EINPUT);
 		if (strstr(err.msg, bad[i].want) == NULL) {
 			fprintf(stderr, "case %zu: want '%s', got '%s'\n", i, bad[i].want, err.msg);
