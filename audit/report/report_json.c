@@ -1,10 +1,12 @@
 /* report_json.c - the canonical JSON report (SPEC.md "Report"). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/findings.h"
 #include "util/encode.h"
 #include "util/json.h"
+#include "util/paths.h"
 #include "util/timefmt.h"
 
 static void write_time(json_w *w, const char *key, int64_t t)
@@ -121,6 +123,26 @@ static void write_record(json_w *w, const record *r)
 	json_obj_end(w);
 }
 
+/* Member names that are not UTF-8 stay lossless: the whole chain in hex. */
+static void write_member_hex(json_w *w, const finding *f)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < f->n_member; i++)
+		any |= !utf8_valid(f->member[i], strlen(f->member[i]));
+	if (!any)
+		return;
+	json_arr_begin(w, "member_hex");
+	for (size_t i = 0; i < f->n_member; i++) {
+		size_t n = strlen(f->member[i]);
+		char *hex = xmalloc(2 * n + 1);
+		hex_encode((const unsigned char *)f->member[i], n, hex);
+		json_cstr(w, NULL, hex);
+		free(hex);
+	}
+	json_arr_end(w);
+}
+
 static void write_finding(json_w *w, const finding *f)
 {
 	json_obj_begin(w, NULL);
@@ -131,6 +153,7 @@ static void write_finding(json_w *w, const finding *f)
 	for (size_t i = 0; i < f->n_member; i++)
 		json_cstr(w, NULL, f->member[i]);
 	json_arr_end(w);
+	write_member_hex(w, f);
 	json_cstr(w, "region", f->region);
 	if (f->chunk >= 0)
 		json_i64(w, "chunk", f->chunk);

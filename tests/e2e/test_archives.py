@@ -531,6 +531,7 @@ class HostileNamesTest(ArchiveCase):
         f = [f for f in rep["findings"] if f["kind"] == "malformed"]
         self.assertEqual(len(f), 1)
         self.assertIn("UTF-8", f[0]["message"])
+        self.assertEqual([bytes.fromhex(h) for h in f[0]["member_hex"]], [b"bad\xff\xfename"])
         ent = self.entry(rep, "p.tar.gz")
         rec = [r for r in ent["members"] if r["path"].startswith("bad")][0]
         self.assertEqual(bytes.fromhex(rec["path_hex"]), b"bad\xff\xfename")
