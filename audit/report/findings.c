@@ -32,7 +32,7 @@ finding *finding_add(findings *f, finding_kind kind, severity sev, const char *p
 	finding *x;
 
 	if (f->n == f->cap) {
-		f->cap = f->cap ? f->cap * 2 : 16;
+		f->cap = f->cap ? f->cap * 2 : 2; /* most entries have none or one */
 		f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
 	}
 	x = &f->v[f->n++];

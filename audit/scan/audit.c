@@ -290,6 +290,27 @@ static const char *record_status(const item *it)
 	return warn ? "warn" : "ok";
 }
 
+/* An entry absent from the walk because a directory above it could not be
+ * read (or lies past the depth limit) is unproven, not missing. */
+static int unexamined_ancestor(const audit_ctx *c, item *it)
+{
+	const char *path = it->e->path;
+	char msg[300];
+
+	for (const char *s = strchr(path, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		char *prefix = xmemdup0(path, (size_t)(s - path));
+		const node *nd = tree_find(&c->t, prefix);
+		free(prefix);
+		if (nd == NULL || !nd->error)
+			continue;
+		snprintf(msg, sizeof(msg), "inside directory '%.*s' that could not be read: %s",
+			 (int)(s - path), path, strerror(nd->error));
+		add(it, nd->error == ELOOP ? FK_LIMIT_EXCEEDED : FK_UNREADABLE, msg);
+		return 1;
+	}
+	return 0;
+}
+
 static void audit_item(void *ctx, size_t index, worker *w)
 {
 	audit_ctx *c = ctx;
@@ -301,10 +322,18 @@ static void audit_item(void *ctx, size_t index, worker *w)
 	it->rec.type = entry_type_name(e->type);
 	it->rec.class_ = e->dynamic ? "dynamic" : NULL;
 	it->nd = tree_find(&c->t, e->path);
-	if (it->nd == NULL) {
+	if (it->nd == NULL && unexamined_ancestor(c, it)) {
+		goto out;
+	} else if (it->nd == NULL) {
 		finding *f = add(it, FK_MISSING, "listed in the manifest but not present");
 		attrs_from_entry(&f->expected, e);
 		f->has_expected = 1;
+		goto out;
+	}
+	if (it->nd->error && it->nd->type == ENT_OTHER) {
+		char msg[200];
+		snprintf(msg, sizeof(msg), "cannot examine: %s", strerror(it->nd->error));
+		add(it, FK_UNREADABLE, msg);
 		goto out;
 	}
 	it->rec.has_mode = 1;
@@ -402,16 +431,37 @@ static unlisted_policy strictest_unlisted(const audit_options *o)
 	return p;
 }
 
+/* A directory that could not be read hides what is in it: never a pass. */
+static void unexamined(const node *nd, findings *out)
+{
+	char msg[200];
+
+	if (nd->error == ELOOP)
+		snprintf(msg, sizeof(msg), "directory deeper than %d levels: not examined",
+			 WALK_MAX_DEPTH);
+	else
+		snprintf(msg, sizeof(msg), "cannot %s: %s", nd->type == ENT_DIR ? "read directory"
+			 : "examine", strerror(nd->error));
+	finding_add(out, nd->error == ELOOP ? FK_LIMIT_EXCEEDED : FK_UNREADABLE, SEV_FAIL,
+		    nd->path, nd->path_len, NULL, 0, msg);
+}
+
 static void find_unlisted(const audit_ctx *c, findings *out)
 {
 	unlisted_policy pol = strictest_unlisted(c->o);
 
-	if (pol == UNLISTED_IGNORE)
-		return;
 	for (size_t i = 0; i < c->t.n; i++) {
 		const node *nd = &c->t.v[i];
+		int listed = is_listed(c, nd);
 		finding *f;
-		if (is_listed(c, nd) || is_ignored(c->o, nd->path))
+		if (is_ignored(c->o, nd->path))
+			continue;
+		/* listed non-directories are reported by their own entry */
+		if (nd->error && (nd->type == ENT_DIR || !listed)) {
+			unexamined(nd, out);
+			continue;
+		}
+		if (listed || pol == UNLISTED_IGNORE)
 			continue;
 		f = finding_add(out, FK_UNLISTED, pol == UNLISTED_FAIL ? SEV_FAIL : SEV_WARN,
 				nd->path, nd->path_len, NULL, 0,

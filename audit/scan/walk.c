@@ -132,6 +132,11 @@ static void visit(struct walker *w, int dirfd, const char *name, int depth)
 	buf_adds(&w->path, name);
 	n = push_node(w);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT) { /* gone between readdir and stat: not there */
+			free(n->path);
+			w->t->n--;
+			goto out;
+		}
 		n->type = ENT_OTHER;
 		n->other = "unknown";
 		n->error = errno;

@@ -28,7 +28,8 @@ typedef struct node {
 	dev_t dev;
 	ino_t ino;
 	char *target;        /* symlink target, or NULL */
-	int error;           /* errno if the directory could not be read */
+	int error;           /* errno if it could not be examined or (a directory)
+				read; ELOOP: deeper than WALK_MAX_DEPTH, not walked */
 } node;
 
 typedef struct tree {

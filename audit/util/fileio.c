@@ -12,7 +12,8 @@
 eia_status file_read_all(const char *path, size_t max, buf *out, eia_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in place of an input must not block the open */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	eia_status rc = EIA_OK;
 
 	buf_init(out);

@@ -15,6 +15,7 @@ typedef struct jr_parser {
 	unsigned long line;
 	size_t line_start;
 	int depth;
+	size_t values;          /* parsed so far, capped at JR_MAX_VALUES */
 	const char *repeatable; /* top-level key whose object may repeat keys */
 	int repeat_next;        /* the next container is that object */
 	eia_error *err;
@@ -425,6 +426,8 @@ static eia_status parse_value(jr_parser *ps, jr_node **out)
 	skip_ws(ps);
 	if (ps->pos >= ps->len)
 		return perr(ps, "unexpected end of input");
+	if (++ps->values > JR_MAX_VALUES)
+		return perr(ps, "more than %d values: too large to read", JR_MAX_VALUES);
 	c = ps->p[ps->pos];
 	if (c == '{' || c == '[')
 		return parse_container(ps, out);

@@ -16,6 +16,9 @@
 
 #include "util/error.h"
 
+/* Every value costs a node (~100 bytes): 4M values bound memory to about
+ * 400 MB, enough for reports of several hundred thousand entries. */
+#define JR_MAX_VALUES 4000000
 #define JR_MAX_DEPTH 128 /* = JSON_MAX_DEPTH of the emitter */
 
 typedef enum { JR_NULL, JR_BOOL, JR_NUMBER, JR_STRING, JR_ARRAY, JR_OBJECT } jr_kind;

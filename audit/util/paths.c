@@ -1,6 +1,9 @@
 #include "util/paths.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/buf.h"
 
 int utf8_valid(const char *s, size_t len)
 {
@@ -94,65 +97,76 @@ static int class_match(const char **pp, char c)
 	return ok ^ neg;
 }
 
+/* Memoised matcher: each (pattern position, string position) state is
+ * decided once, so hostile globs and names cost O(|pattern| x |path|), never
+ * exponential backtracking. memo: 0 unknown, 1 no match, 2 match. */
+struct glob_state {
+	const char *pat, *s;
+	size_t plen, slen;
+	unsigned char *memo;
+};
+
+static int gm(struct glob_state *g, size_t pi, size_t si);
+
+static int gm_step(struct glob_state *g, size_t pi, size_t si)
+{
+	const char *pat = g->pat, *s = g->s;
+
+	if (pi == g->plen)
+		return si == g->slen;
+	if (pat[pi] == '*' && pat[pi + 1] == '*') {
+		if (pat[pi + 2] == '/') { /* zero or more whole components */
+			if (gm(g, pi + 3, si))
+				return 1;
+			const char *slash = memchr(s + si, '/', g->slen - si);
+			return slash != NULL && gm(g, pi, (size_t)(slash - s) + 1);
+		}
+		return gm(g, pi + 2, si) || (si < g->slen && gm(g, pi, si + 1));
+	}
+	if (pat[pi] == '/' && pat[pi + 1] == '*' && pat[pi + 2] == '*' && pat[pi + 3] == '\0' &&
+	    si == g->slen)
+		return 1; /* "dir" matches "dir" + "/" + "**" */
+	if (pat[pi] == '*')
+		return gm(g, pi + 1, si) || (si < g->slen && s[si] != '/' && gm(g, pi, si + 1));
+	if (si == g->slen)
+		return 0;
+	if (pat[pi] == '?')
+		return s[si] != '/' && gm(g, pi + 1, si + 1);
+	if (pat[pi] == '[') {
+		const char *p = pat + pi;
+		int r = s[si] == '/' ? 0 : class_match(&p, s[si]);
+		if (r >= 0)
+			return r == 1 && gm(g, (size_t)(p - pat), si + 1);
+		return s[si] == '[' && gm(g, pi + 1, si + 1); /* unterminated: literal */
+	}
+	if (pat[pi] == '\\' && pat[pi + 1])
+		return pat[pi + 1] == s[si] && gm(g, pi + 2, si + 1);
+	return pat[pi] == s[si] && gm(g, pi + 1, si + 1);
+}
+
+static int gm(struct glob_state *g, size_t pi, size_t si)
+{
+	unsigned char *m = &g->memo[pi * (g->slen + 1) + si];
+
+	if (*m == 0)
+		*m = (unsigned char)(gm_step(g, pi, si) ? 2 : 1);
+	return *m == 2;
+}
+
 int glob_match(const char *pat, const char *s)
 {
-	while (*pat) {
-		if (pat[0] == '*' && pat[1] == '*') {
-			const char *rest = pat + 2;
-			if (*rest == '/') {
-				/* "**" + "/": zero or more whole components */
-				if (glob_match(rest + 1, s))
-					return 1;
-				for (const char *q = s; *q; q++)
-					if (*q == '/' && glob_match(rest + 1, q + 1))
-						return 1;
-				return 0;
-			}
-			for (const char *q = s;; q++) {
-				if (glob_match(rest, q))
-					return 1;
-				if (!*q)
-					return 0;
-			}
-		}
-		if (*pat == '/' && pat[1] == '*' && pat[2] == '*' && pat[3] == '\0' && *s == '\0')
-			return 1; /* "dir" matches "dir" + "/" + "**" */
-		if (*pat == '*') {
-			for (const char *q = s;; q++) {
-				if (glob_match(pat + 1, q))
-					return 1;
-				if (!*q || *q == '/')
-					return 0;
-			}
-		}
-		if (!*s)
-			return 0;
-		if (*pat == '?') {
-			if (*s == '/')
-				return 0;
-		} else if (*pat == '[') {
-			const char *p = pat;
-			int r = *s == '/' ? 0 : class_match(&p, *s);
-			if (r == 0)
-				return 0;
-			if (r == 1) {
-				pat = p;
-				s++;
-				continue;
-			}
-			if (*s != '[')
-				return 0;
-		} else if (*pat == '\\' && pat[1]) {
-			pat++;
-			if (*pat != *s)
-				return 0;
-		} else if (*pat != *s) {
-			return 0;
-		}
-		pat++;
-		s++;
-	}
-	return *s == '\0';
+	struct glob_state g = {pat, s, strlen(pat), strlen(s), NULL};
+	unsigned char small[4096];
+	size_t cells = (g.plen + 1) * (g.slen + 1);
+	int r;
+
+	g.memo = cells <= sizeof(small) ? small : xcalloc(cells, 1);
+	if (g.memo == small)
+		memset(small, 0, cells);
+	r = gm(&g, 0, 0);
+	if (g.memo != small)
+		free(g.memo);
+	return r;
 }
 
 int path_cmp(const char *a, const char *b)

@@ -437,7 +437,6 @@ class FullDiskTest(hostile_lib.SignedFixture):
     # leaves REPORT.json.tmp.* behind, instead of failing the write with
     # EFBIG: exit 2, one line, temporary removed. Fix: main.c
     # signal(SIGXFSZ, SIG_IGN) (the archive box child sets its own limits).
-    @unittest.expectedFailure
     def test_report_past_file_size_limit_is_exit_2(self):
         for i in range(1500):
             self.write("root/files/f%05d" % i, "tampered %d\n" % i)
