@@ -233,6 +233,7 @@ static eia_status parse_layer(const char *path, layer *l, manifest_info *mi, int
 
 	if (st != EIA_OK)
 		return st;
+	buf_free(&l->raw); /* trusted, parsed and digested: the bytes are done */
 	l->parsed = mi->parsed = 1;
 	mi->name = xstrdup(m->name);
 	mi->serial = m->serial;

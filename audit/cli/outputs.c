@@ -102,6 +102,9 @@ eia_status outputs_write(const report_outputs *o, const report *r, int quiet,
 	buf json, text;
 	eia_status st = EIA_OK;
 
+	if (quiet && o->report == NULL && o->junit == NULL && o->sarif == NULL &&
+	    o->html == NULL && !o->json_stdout)
+		return EIA_OK; /* nobody reads the report: do not build it */
 	buf_init(&json);
 	report_json_write(r, &json);
 	if (o->report != NULL)

@@ -310,7 +310,7 @@ static int tar_checksum_ok(const unsigned char *h, size_t n)
 	return digits > 0 && sum == want && sum != 256; /* 256: an all-zero header */
 }
 
-int archive_probe(int fd)
+int archive_magic(const unsigned char *head, size_t n)
 {
 	static const struct { size_t off; const char *m; size_t len; } magics[] = {
 		{0, "\x1f\x8b", 2}, {0, "BZh", 3}, {0, "\xfd" "7zXZ\0", 6},
@@ -322,15 +322,18 @@ int archive_probe(int fd)
 		{0, "xar!", 4}, {2, "-lh", 3}, {0, "\xed\xab\xee\xdb", 4},
 		{257, "ustar", 5}, {32769, "CD001", 5}, {0, "WARC/", 5},
 	};
-	unsigned char head[32774];
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (magic_at(head, n, magics[i].off, magics[i].m, magics[i].len))
+			return 1;
+	return tar_checksum_ok(head, n);
+}
+
+int archive_probe(int fd)
+{
+	unsigned char head[ARCHIVE_MAGIC_BYTES];
 	ssize_t n = pread(fd, head, sizeof(head), 0);
 
-	if (n <= 0)
-		return 0;
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
-		if (magic_at(head, (size_t)n, magics[i].off, magics[i].m, magics[i].len))
-			return 1;
-	return tar_checksum_ok(head, (size_t)n);
+	return n > 0 && archive_magic(head, (size_t)n);
 }
 
 static int cmp_member_ptr(const void *a, const void *b)

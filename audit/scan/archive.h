@@ -69,6 +69,9 @@ void member_list_free(member_list *l);
 /* 1 if the first bytes of fd carry the magic of a format or filter the box
  * reads (a cheap in-process pre-filter; the box makes the decision). */
 int archive_probe(int fd);
+/* The same test on the first n bytes of data (ARCHIVE_MAGIC_BYTES suffice). */
+#define ARCHIVE_MAGIC_BYTES 32774
+int archive_magic(const unsigned char *head, size_t n);
 
 /* Compares expected members with those read; appends findings with the
  * member chain below `chain` and fills rec->members. */

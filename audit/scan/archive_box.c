@@ -29,6 +29,7 @@ typedef struct box {
 	struct archive *top;        /* the outermost reader: raw bytes consumed */
 	uint64_t in_size, total, entries;
 	uint64_t consumed[ARCHIVE_MAX_DEPTH_CAP + 2];
+	int outer_fatal[ARCHIVE_MAX_DEPTH_CAP + 2]; /* a read at this level was FATAL */
 	int limit_hit;
 	char limit_msg[200];
 	char nested_msg[ARCHIVE_MAX_DEPTH_CAP + 2][256];
@@ -133,6 +134,8 @@ static la_ssize_t nested_read(struct archive *inner, void *ud, const void **p)
 
 	if (n < 0) {
 		archive_set_error(inner, EIO, "%s", archive_error_string(s->outer));
+		if (n == ARCHIVE_FATAL) /* libarchive 3.6.2 may crash if asked again */
+			b->outer_fatal[s->level] = 1;
 		return -1;
 	}
 	if (n > 0) {
@@ -211,6 +214,8 @@ static int pull_data(box *b, struct archive *a, unsigned level, unsigned char *k
 {
 	la_ssize_t n;
 
+	if (b->outer_fatal[level])
+		return FK_MALFORMED;
 	while ((n = archive_read_data(a, b->blk[level], BOX_BLOCK)) > 0) {
 		digest_ctx_update(&b->dc[level], b->blk[level], (size_t)n);
 		if (keep != NULL && (size_t)n <= cap - *kept) {
@@ -264,7 +269,8 @@ static int nested_from_memory(box *b, struct archive *a, unsigned level, size_t 
 		return 0;
 	}
 	r = pull_data(b, a, level, data, size, &kept);
-	if (r == 0 && kept == b->consumed[level]) { /* all of it is in memory */
+	/* a fresh libarchive reader per member costs more than the magic check */
+	if (r == 0 && kept == b->consumed[level] && archive_magic(data, kept)) {
 		struct archive *in = new_reader();
 		if (in != NULL && archive_read_open_memory(in, data, kept) == ARCHIVE_OK)
 			follow_nested(b, in, level, m);
@@ -286,6 +292,7 @@ static int read_member_data(box *b, struct archive *a, struct archive_entry *ae,
 
 	digest_ctx_reset(&b->dc[level], NULL);
 	b->consumed[level] = 0;
+	b->outer_fatal[level] = 0;
 	if (m->type == ENT_FILE && depth < b->lim.max_depth) {
 		if (declared > 0 && (uint64_t)declared <= nested_memory_cap(b))
 			r = nested_from_memory(b, a, level, (size_t)declared, m);
@@ -433,6 +440,8 @@ int archive_box_main(int argc, char **argv)
 	}
 	set_limits(b);
 	setlocale(LC_ALL, "C.UTF-8");
+	/* member times are never compared: spare mktime() its /etc/localtime reads */
+	setenv("TZ", "UTC", 1);
 	for (unsigned i = 0; i < ARCHIVE_MAX_DEPTH_CAP + 2; i++)
 		digest_ctx_init(&b->dc[i], b->mask, NULL);
 	a = new_reader();

@@ -229,6 +229,37 @@ static void archive_members(const audit_ctx *c, item *it, int fd)
 	member_list_free(&got);
 }
 
+static int regions_past_end(const entry *e, uint64_t size)
+{
+	for (size_t i = 0; i < e->n_regions; i++)
+		if (e->regions[i].offset > size || e->regions[i].length > size - e->regions[i].offset)
+			return 1;
+	return 0;
+}
+
+/* Second pass over an image whose whole digest differs: region and chunk
+ * digests say where. Only drift pays for it, so a matching image is hashed
+ * once, at the speed of one digest. */
+static void locate_firmware_drift(item *it, worker *w, int fd, fw_plan *fw)
+{
+	hash_result hr;
+	char msg[300];
+
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		snprintf(msg, sizeof(msg), "cannot re-read to locate the drift: %s", strerror(errno));
+		add(it, FK_UNREADABLE, msg);
+		return;
+	}
+	hash_fd_max(w, fd, DG_MASK(DG_SHA256), fw,
+		    node_is_device(it->nd) ? it->e->size : 0, &hr);
+	if (hr.error) {
+		snprintf(msg, sizeof(msg), "read error locating the drift: %s", strerror(hr.error));
+		add(it, FK_UNREADABLE, msg);
+		return;
+	}
+	firmware_findings(it, fw);
+}
+
 /* Opens and hashes a file, firmware image or archive; compares content. */
 static void check_content(const audit_ctx *c, item *it, worker *w)
 {
@@ -250,8 +281,10 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		goto out;
 	}
 	/* a device in place of a firmware image is read for the image's size
-	 * only: /dev/zero never ends, a card is larger than the image on it */
-	hash_fd_max(w, fd, digest_mask(e), fw, fw && node_is_device(it->nd) ? e->size : 0, &hr);
+	 * only: /dev/zero never ends, a card is larger than the image on it.
+	 * Regions and chunks are not hashed on this first pass: when the whole
+	 * image matches, its bytes are the certified ones (as for archives) */
+	hash_fd_max(w, fd, digest_mask(e), NULL, fw && node_is_device(it->nd) ? e->size : 0, &hr);
 	if (hr.error) {
 		snprintf(msg, sizeof(msg), "read error: %s", strerror(hr.error));
 		add(it, FK_UNREADABLE, msg);
@@ -267,9 +300,12 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		content_modified(it, &hr);
 		if (e->type == ENT_ARCHIVE && e->has_members)
 			archive_members(c, it, fd);
+		if (fw != NULL && (e->n_regions || e->n_chunks))
+			locate_firmware_drift(it, w, fd, fw);
+	} else if (fw != NULL && regions_past_end(e, hr.bytes)) {
+		/* the certified bytes cannot hold a region the manifest claims */
+		locate_firmware_drift(it, w, fd, fw);
 	}
-	if (fw != NULL)
-		firmware_findings(it, fw);
 out:
 	if (fd >= 0)
 		close(fd);
