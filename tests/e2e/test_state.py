@@ -100,6 +100,31 @@ class StateTest(eialib.EiaTest):
         self.assertExit(self.audit(m), 2)
 
 
+class ProgressTest(eialib.EiaTest):
+
+    def test_progress_on_stderr_never_in_report(self):
+        root = self.path("root")
+        for i in range(50):
+            self.write("root/f%02d" % i, "x" * 1000)
+        k, kid = self.keygen("o")
+        trust = self.trust_store([{"prefix": k, "id": kid}])
+        m = self.path("m.yaml")
+        self.eia("baseline", "--root", root, "-o", m, "--name", "n", "--serial", "1")
+        self.eia("sign", "-k", k + ".key", m)
+        base = ["audit", "--manifest", m, "--trust", trust, "--root", root]
+        rc, out, err = self.eia(*(base + ["--progress", "--json"]))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("eia: 50/50 files", err)
+        self.assertNotIn("files,", out)
+        self.assertEqual(json.loads(out)["result"], "pass")
+        # not a terminal and not forced: silent; --quiet: nothing on stdout either
+        rc, out, err = self.eia(*base)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertTrue(out.startswith("PASS"))
+        rc, out, err = self.eia(*(base + ["--quiet"]))
+        self.assertEqual((rc, out, err), (0, "", ""))
+
+
 class SignedReportTest(eialib.EiaTest):
 
     def test_signed_report_verified_by_eia_and_openssl(self):
