@@ -328,6 +328,8 @@ static eia_status read_sections(const reader *rd, const jr_node *root, report_do
 
 static void count_severities(report_doc *r)
 {
+	if (r->findings == NULL)
+		return;
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const char *sev = r->findings[i].severity;
 		if (sev != NULL && strcmp(sev, "warn") == 0)

@@ -372,7 +372,7 @@ static eia_status parse_container(jr_parser *ps, jr_node **out)
 	}
 	ps->pos++;
 	skip_ws(ps);
-	if (ps->pos < ps->len && ps->p[ps->pos] == close)
+	if (ps->pos < ps->len && ps->p[ps->pos] == (unsigned char)close)
 		goto done;
 	for (;;) {
 		skip_ws(ps);
@@ -402,7 +402,7 @@ static eia_status parse_container(jr_parser *ps, jr_node **out)
 			ps->pos++;
 			continue;
 		}
-		if (ps->pos < ps->len && ps->p[ps->pos] == close)
+		if (ps->pos < ps->len && ps->p[ps->pos] == (unsigned char)close)
 			break;
 		st = perr(ps, "expected ',' or '%c'", close);
 		goto out;
