@@ -91,7 +91,9 @@ static uint64_t get_u64(reader *r)
 	return lo | (uint64_t)get_u32(r) << 32;
 }
 
-/* Returns a malloc'd NUL-terminated copy, or NULL when absent. */
+/* Returns a malloc'd NUL-terminated copy, or NULL when absent. Every string
+ * the box sends comes from a C string, so one holding a NUL byte is corrupt
+ * (and would end up in a report that no JSON reader accepts). */
 static char *get_str(reader *r, size_t *len)
 {
 	uint32_t n = get_u32(r);
@@ -100,7 +102,7 @@ static char *get_str(reader *r, size_t *len)
 	*len = 0;
 	if (n == 0xffffffffu || r->bad)
 		return NULL;
-	if (n > PROTO_MAX_STR || (p = take(r, n)) == NULL) {
+	if (n > PROTO_MAX_STR || (p = take(r, n)) == NULL || memchr(p, '\0', n) != NULL) {
 		r->bad = 1;
 		return NULL;
 	}
@@ -121,6 +123,12 @@ static void pend_push(pending *p, member *m)
 		p->v = xreallocarray(p->v, p->cap, sizeof(member));
 	}
 	p->v[p->n++] = *m;
+}
+
+/* 1 for the statuses of a read that the box reports: fine, malformed, limit. */
+static int read_outcome(int status)
+{
+	return status == 0 || status == FK_MALFORMED || status == FK_LIMIT_EXCEEDED;
 }
 
 static int get_member(reader *r, member *m, unsigned *depth)
@@ -148,8 +156,11 @@ static int get_member(reader *r, member *m, unsigned *depth)
 	}
 	m->nested_status = (int)get_u8(r);
 	m->nested_message = get_str(r, &len);
-	if (type > ENT_OTHER || other > OTHER_SOCKET || m->path == NULL ||
-	    *depth > ARCHIVE_MAX_DEPTH_CAP)
+	/* only what the box writes: "other" exactly for ENT_OTHER, no firmware,
+	 * a nested status that is a read outcome */
+	if (type > ENT_OTHER || type == ENT_FIRMWARE || other > OTHER_SOCKET ||
+	    (type == ENT_OTHER) != (other != OTHER_NONE) || m->path == NULL ||
+	    *depth > ARCHIVE_MAX_DEPTH_CAP || !read_outcome(m->nested_status))
 		r->bad = 1;
 	m->type = (entry_type)type;
 	m->other = r->bad ? NULL : others[other];
@@ -191,6 +202,8 @@ int proto_decode(const unsigned char *p, size_t len, member_list *list)
 			unsigned st = get_u8(&r);
 			list->status = st == PROTO_NOT_ARCHIVE ? ARCHIVE_NOT_ARCHIVE : (int)st;
 			list->message = get_str(&r, &mlen);
+			if (st != PROTO_NOT_ARCHIVE && !read_outcome((int)st))
+				r.bad = 1;
 			ended = !r.bad;
 		} else if (tag == 'M' && get_member(&r, &m, &depth) == 0) {
 			m.members = pend[depth + 1].v;

@@ -26,6 +26,62 @@ eia_status yt_err(eia_error *err, const char *file, const yt_node *n,
 	return eia_fail(err, EIA_EINPUT, "%s: %s", file, what);
 }
 
+/* Length of the valid UTF-8 sequence at p (2..4 bytes) and its code point,
+ * or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left, unsigned *cp)
+{
+	size_t n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+		 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 0 || n > left)
+		return 0;
+	*cp = p[0] & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 2 && *cp < 0x80) || (n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A scalar from the input, for a one-line error message: control characters
+ * (C0, DEL, C1), bidirectional controls, line separators and '\\' escaped,
+ * bytes that are not UTF-8 as \xNN, cut with "..." after about 80 bytes. */
+static const char *show(const char *s, size_t len, char out[128])
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+
+	while (i < len) {
+		unsigned cp = p[i];
+		size_t n = p[i] < 0x80 ? 1 : utf8_seq(p + i, len - i, &cp);
+		char esc[16];
+		if (n == 0)
+			snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+		else if (cp == '\\')
+			snprintf(esc, sizeof(esc), "\\\\");
+		else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			snprintf(esc, sizeof(esc), "\\x%02x", cp);
+		else if ((cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			snprintf(esc, sizeof(esc), "\\u%04x", cp);
+		else
+			snprintf(esc, sizeof(esc), "%.*s", (int)n, (const char *)p + i);
+		if (o + strlen(esc) > 80) {
+			memcpy(out + o, "...", 4);
+			return out;
+		}
+		memcpy(out + o, esc, strlen(esc) + 1);
+		o += strlen(esc);
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static eia_status mark_err(eia_error *err, const char *file, yaml_mark_t m,
 			   const char *why)
 {
@@ -68,11 +124,11 @@ static int cmp_key(const void *a, const void *b)
 /* Duplicate keys are found by sorting a copy: O(n log n) on hostile maps. */
 static eia_status check_map(const char *file, const yt_node *map, eia_error *err)
 {
-	size_t pairs = map->n / 2;
+	size_t pairs = map != NULL ? map->n / 2 : 0;
 	const yt_node **keys;
 	eia_status st = EIA_OK;
 
-	if (pairs < 2)
+	if (map == NULL || pairs < 2)
 		return EIA_OK;
 	keys = xcalloc(pairs, sizeof(*keys));
 	for (size_t i = 0; i < pairs; i++)
@@ -83,7 +139,9 @@ static eia_status check_map(const char *file, const yt_node *map, eia_error *err
 			const yt_node *later = keys[i]->line > keys[i - 1]->line ||
 				(keys[i]->line == keys[i - 1]->line &&
 				 keys[i]->col > keys[i - 1]->col) ? keys[i] : keys[i - 1];
-			st = yt_err(err, file, later, "duplicate key '%s'", later->str);
+			char shown[128];
+			st = yt_err(err, file, later, "duplicate key '%s'",
+				    show(later->str, later->len, shown));
 			break;
 		}
 	}
@@ -118,6 +176,10 @@ static eia_status attach(struct tree_state *ts, yt_node *n, eia_error *err)
 		return EIA_OK;
 	}
 	parent = ts->stack[ts->depth - 1];
+	if (parent == NULL) { /* unreachable: every pushed node is non-NULL */
+		yt_free(n);
+		return eia_fail(err, EIA_EINPUT, "%s: unbalanced YAML event stream", ts->file);
+	}
 	if (parent->kind == YT_MAP && parent->n % 2 == 0 && n->kind != YT_SCALAR) {
 		add_kid(parent, n); /* owned by the tree now, freed with it */
 		return yt_err(err, ts->file, n, "mapping keys must be plain scalars");
@@ -182,6 +244,9 @@ static eia_status on_event(struct tree_state *ts, const yaml_event_t *ev,
 		return on_start(ts, ev, err);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
+		if (ts->depth == 0)
+			return mark_err(err, ts->file, ev->start_mark,
+					"unbalanced YAML event stream");
 		ts->depth--;
 		if (ev->type == YAML_MAPPING_END_EVENT)
 			return check_map(ts->file, ts->stack[ts->depth], err);
@@ -257,8 +322,10 @@ eia_status yt_check_keys(const char *file, const yt_node *map,
 			if (strlen(allowed[j]) == k->len &&
 			    memcmp(allowed[j], k->str, k->len) == 0)
 				break;
-		if (allowed[j] == NULL)
-			return yt_err(err, file, k, "unknown key '%s'", k->str);
+		if (allowed[j] == NULL) {
+			char shown[128];
+			return yt_err(err, file, k, "unknown key '%s'", show(k->str, k->len, shown));
+		}
 	}
 	return EIA_OK;
 }
@@ -300,7 +367,7 @@ eia_status yt_uint(const char *file, const yt_node *n, const char *what,
 		if (n->str[i] < '0' || n->str[i] > '9')
 			return yt_err(err, file, n, "%s must be an unquoted non-negative integer", what);
 		d = (unsigned)(n->str[i] - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return yt_err(err, file, n, "%s is out of range (at most %llu)",
 				      what, (unsigned long long)max);
 		v = v * 10 + d;

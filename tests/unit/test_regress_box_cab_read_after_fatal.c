@@ -2,13 +2,14 @@
  * whose second folder's first data block has a bad checksum, holding a
  * member that declares 640 MiB (so the box follows it from the stream, not
  * from memory), killed the archive box with SIGSEGV. In nested_from_stream
- * (archive_box.c) the nested reader's first read of the member gets
- * ARCHIVE_FATAL ("Invalid CFDATA") from the outer reader; the box then calls
+ * (archive_box.c) the nested reader's first read of the member got
+ * ARCHIVE_FATAL ("Invalid CFDATA") from the outer reader; the box then called
  * archive_read_data on the outer reader again (pull_data), and libarchive
  * 3.6.2's cab reader dereferences NULL. The parent contained it (finding
- * "malformed: archive reader crashed (signal 11)"), but the box must not use
- * a reader after ARCHIVE_FATAL: it must exit normally with a malformed end
- * record. Runs archive_box_main in a child with the CAB on fd 0. */
+ * "malformed: archive reader crashed (signal 11)"); the box now never reads
+ * from a reader after ARCHIVE_FATAL (outer_fatal) and must exit normally
+ * with a malformed end record. Runs archive_box_main in a child with the
+ * CAB on fd 0. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>

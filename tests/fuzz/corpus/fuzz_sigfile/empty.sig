@@ -1,0 +1,2 @@
+eia-signatures: 1
+signatures: []

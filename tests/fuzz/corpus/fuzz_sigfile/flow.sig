@@ -1,0 +1,3 @@
+eia-signatures: 1
+signatures:
+  - {key: b668d41392b472580e3bda19a62ea2251af042b5cc7602a588f9da7ce7593c5f, algorithm: ed25519, signature: "AAEC/w=="}

@@ -1,0 +1,14 @@
+eia-signatures: 1
+signatures:
+  - key: b668d41392b472580e3bda19a62ea2251af042b5cc7602a588f9da7ce7593c5f
+    algorithm: ed25519
+    signature: fPO8AJHTC6L3aqF5TFtJx6z5p68mkqlxM3BbwMLNafRSIsJomrE3IST1eby8IUJZsGc7NwqyG1xFkuilfWHTBg==
+  - key: e0a78a526a8cb4512f45858c78ceb40c0ec84036c7b38e5464dc1c6cbdacd63e
+    algorithm: ecdsa-p256
+    signature: MEUCIQDUoD3SsLsWDAfvz3AVzgChPi/G9UqhhuIlL21cSegcaQIgQwZA3CJyF7L/HzhCTJW0VX44mvIbfwQ/3FFDCR+TgME=
+  - key: 7d88b3b7c2d4086f688e08606701326a864b39b1572b0f237e38c843474829f7
+    algorithm: ecdsa-p384
+    signature: MGUCMQDOtXmHit1Z7njTdbSjghxo+FOgu8TlxL8FrO9L0QQaqV59JkKHungN85yrvl3AoWECMCrusa999pK1dFqzmzN8BjPx6SFsFIECKOnyOjcS3nzewiV8Tifp7qO5ocQrDvpgyQ==
+  - key: 5ed9bcf20aac399eb55c60d2143944b3ef89b3966a6aa78f1aa38861eaaf4211
+    algorithm: rsa-3072
+    signature: qe1vHGtCib7EjN5mtiC9+d71jSXHRZdjb5bDZ/AtAEvEuT6Rxs9Fh07y+OE8zRKhvT89heKwnSxu+YRUtMlbV5nteK7h+UYDxlYK/vpwx2mKsYowoaaO+0dfN9+vvWABMvpslXdawQxyuxhV6lwOEOW/uE4voIKMi9KBp9bFCF/8WeqAKU0d50jFAkafMfm1P8UmoXLnb14tWMffmhUsXprN45aGhRR77dZnPabi9l4xHgsrgFv67njtNv+4agvTCHamKvDp2JPpLh6j4jlppsBCK/xe0Osm06r4UzXyGmuT3iFQOUspXbadSYWeY6SwfCASo+tEZ3TXLPEGVvp0hh8zvTLksTGsKbcxOc0YogHyujhB+W9eWa59QYW4XkVycx0UL6RS+/WsofP2h/5UOGb7XmKmdHDy/WKiWvrqh9of1X8QD6VXOVyJgfPIOnGUvA9yLf06fJdvzCbow8E+Uu5KATwJ1OaZg+2meTjwe4i/gg2wHteNEdwSaM5MAgs/
