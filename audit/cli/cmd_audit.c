@@ -218,7 +218,7 @@ static eia_status trust_layer(const char *path, layer *l, manifest_info *mi,
 	if (st == EIA_ETRUST) {
 		char why[sizeof(err->msg)];
 		snprintf(why, sizeof(why), "%s", err->msg);
-		return eia_fail(err, EIA_ETRUST, "%s: untrusted: %s", path, why);
+		return eia_fail(err, EIA_ETRUST, "%s: %s", path, why);
 	}
 	mi->trusted = st == EIA_OK;
 	return st;

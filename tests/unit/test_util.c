@@ -191,6 +191,14 @@ static void test_uint_rules(void)
 	yt_free(n);
 }
 
+static void test_error_lines_are_printable(void)
+{
+	eia_error e;
+
+	eia_fail(&e, EIA_EINPUT, "role 'x\xe2\x80\xae" "esab' a\tb \xd8\xa7 \xff\x1b[31m");
+	CHECK_STR(e.msg, "role 'x\\u202eesab' a\\x09b \xd8\xa7 \\xff\\x1b[31m");
+}
+
 static void test_atomic_write(void)
 {
 	const char *dir = getenv("EIA_TEST_TMP");
@@ -226,5 +234,6 @@ int main(void)
 	test_yaml_strict();
 	test_uint_rules();
 	test_atomic_write();
+	test_error_lines_are_printable();
 	return check_done();
 }
