@@ -75,53 +75,6 @@ const entry *entry_find(const entry *v, size_t n, const char *path)
 	return NULL;
 }
 
-/* YAML 1.1 printable: TAB, LF, CR, 0x20-0x7E, NEL, 0xA0-0xD7FF, 0xE000-0xFFFD,
- * 0x10000 and up (surrogates never pass utf8_valid). */
-static int yaml_printable(unsigned cp)
-{
-	return cp == 0x09 || cp == 0x0a || cp == 0x0d || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
-	       (cp >= 0xa0 && cp <= 0xfffd) || cp >= 0x10000;
-}
-
-static unsigned decode_cp(const unsigned char *p, size_t n)
-{
-	unsigned cp = n == 1 ? p[0] : n == 2 ? p[0] & 0x1fu : n == 3 ? p[0] & 0x0fu : p[0] & 0x07u;
-
-	for (size_t k = 1; k < n; k++)
-		cp = cp << 6 | (p[k] & 0x3fu);
-	return cp;
-}
-
-/* "FILE:LINE:COL" for an invalid byte or a character YAML refuses, before
- * yt_parse sees it: libyaml's reader errors carry no usable position. */
-static eia_status check_chars(const char *file, const unsigned char *data, size_t len,
-			      eia_error *err)
-{
-	unsigned long line = 1, col = 1;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = data[i] < 0x80 ? 1 : data[i] < 0xe0 ? 2 : data[i] < 0xf0 ? 3 : 4;
-		unsigned cp;
-		if (n > len - i || !utf8_valid((const char *)data + i, n))
-			return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: invalid UTF-8 byte 0x%02x",
-					file, line, col, data[i]);
-		cp = decode_cp(data + i, n);
-		if (!yaml_printable(cp) && !(cp == 0xfeff && i == 0))
-			return eia_fail(err, EIA_EINPUT,
-					"%s:%lu:%lu: control character U+%04X is not allowed%s",
-					file, line, col, cp, cp == 0 ? " (NUL byte)" : "");
-		if (data[i] == '\n') {
-			line++;
-			col = 1;
-		} else {
-			col++;
-		}
-		i += n;
-	}
-	return EIA_OK;
-}
-
 static eia_status dup_str(const char *file, const yt_node *n, const char *what, int nonempty,
 			  char **out, eia_error *err)
 {
@@ -312,14 +265,12 @@ eia_status manifest_parse(const char *file, const unsigned char *data, size_t le
 
 	manifest_init(&m);
 	manifest_init(out);
-	if ((st = check_chars(file, data, len, err)) != EIA_OK)
-		goto out;
 	st = yt_parse(file, data, len, &root, err);
 	if (st != EIA_OK) {
 		/* libyaml gives no position for an empty stream: point at 1:1 */
 		size_t flen = strlen(file);
 		if (err != NULL && strncmp(err->msg, file, flen) == 0 &&
-		    strcmp(err->msg + flen, ": empty document") == 0)
+		    strcmp(err->msg + flen, ":1:1: empty document") == 0)
 			st = eia_fail(err, EIA_EINPUT,
 				      "%s:1:1: empty document (expected 'eia-manifest: 1')", file);
 		goto out;

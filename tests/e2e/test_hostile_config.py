@@ -451,7 +451,6 @@ class HostileTrustStoreTest(hostile_lib.SignedFixture):
     # BUG(yaml-char-positions): trust stores, .sig and state files get no
     # LINE:COL for a NUL byte or invalid UTF-8 (libyaml's reader reports 1:1);
     # only manifest.c runs check_chars() before yt_parse().
-    @unittest.expectedFailure
     def test_invalid_utf8_and_nul_positions(self):
         self.check_trust(self.trust_text().replace("Hostile", "Hos\xfftile"), pos=(2, 10),
                          why="UTF-8")
@@ -725,7 +724,6 @@ class HostileSignatureFileTest(hostile_lib.SignedFixture):
         self.assertOneError(self.audit(f, timeout=5), 2, f)
 
     # BUG(yaml-char-positions): see HostileTrustStoreTest
-    @unittest.expectedFailure
     def test_invalid_utf8_and_nul_positions(self):
         self.check("eia-signatures: 1\nsignatures: [\xff]\n", 2, (2, 14), "UTF-8")
         self.check("eia-signatures: 1\nsignatures: []\n\0", 2, (3, 1), "NUL")
