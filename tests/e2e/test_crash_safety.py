@@ -433,7 +433,7 @@ class FullDiskTest(hostile_lib.SignedFixture):
         for f in glob.glob(glob.escape(rp) + ".tmp.*"):
             os.remove(f)
 
-    # BUG(sigxfsz): past RLIMIT_FSIZE eia dies of SIGXFSZ (exit 153) and
+    # Regression test for the fixed bug sigxfsz: past RLIMIT_FSIZE eia dies of SIGXFSZ (exit 153) and
     # leaves REPORT.json.tmp.* behind, instead of failing the write with
     # EFBIG: exit 2, one line, temporary removed. Fix: main.c
     # signal(SIGXFSZ, SIG_IGN) (the archive box child sets its own limits).

@@ -281,7 +281,7 @@ class HostileManifestTest(hostile_lib.SignedFixture):
         note("200k-entry manifest (diff) peak RSS KiB / secs", "%d / %.2f" % (rss, secs))
         self.assertLess(secs, 60)
 
-    # BUG(findings-cap-16): findings.c finding_add() starts every per-entry
+    # Regression test for the fixed bug findings-cap-16: findings.c finding_add() starts every per-entry
     # findings array at capacity 16 (sizeof(finding) ~ 600 bytes, two attrs
     # with 4 x 64-byte digest slots each), so 200k entries with one finding
     # each take ~1.5 GB (a 23 MB manifest; `eia diff` of it needs 0.4 GB). An
@@ -311,7 +311,7 @@ class HostileManifestTest(hostile_lib.SignedFixture):
 class HostileGlobTest(hostile_lib.SignedFixture):
     """Signed ignore globs meet names chosen by whoever controls the media."""
 
-    # BUG(glob-backtracking): paths.c glob_match() backtracks recursively on
+    # Regression test for the fixed bug glob-backtracking: paths.c glob_match() backtracks recursively on
     # every '*' / '**': a signed `ignore` glob with several stars and a
     # 200-byte file name on the media take exponential time (the audit never
     # ends). Fix: the linear two-pointer wildcard match (remember the last
@@ -324,7 +324,7 @@ class HostileGlobTest(hostile_lib.SignedFixture):
         rc, out, err = self.audit(m, timeout=10)
         self.assertEqual(rc, 1, err)
 
-    # BUG(glob-backtracking): the same through "**"
+    # Regression test for the fixed bug glob-backtracking: the same through "**"
     def test_globstar_against_long_name(self):
         m = self.signed(HDR + 'policy: {unlisted: fail, ignore: ["**a**a**a**a**a**a**a**a**b"]}\n'
                         "entries:\n  - {path: app.bin, type: file, size: 10, sha256: %s}\n"
@@ -383,7 +383,7 @@ class HostileReportTest(hostile_lib.SignedFixture):
         note("50 MB JSON string (render) peak RSS KiB / secs", "%d / %.2f" % (rss, secs))
         self.assertLess(rss, hostile_lib.RSS_LIMIT_KB)
 
-    # BUG(json-node-amplification): json_read.c allocates a node per value
+    # Regression test for the fixed bug json-node-amplification: json_read.c allocates a node per value
     # (~100 bytes each): a 20 MB report holding ten million small numbers
     # takes ~1 GiB RSS (a 50 MB one 2.6 GB / 12 s; at the 256 MiB input cap
     # ~13 GB), and under a memory limit xmalloc aborts (SIGABRT, exit 134)
@@ -448,7 +448,7 @@ class HostileTrustStoreTest(hostile_lib.SignedFixture):
     def test_invalid_utf8(self):
         self.check_trust(self.trust_text().replace("Hostile", "Hos\xfftile"), why="UTF-8")
 
-    # BUG(yaml-char-positions): trust stores, .sig and state files get no
+    # Regression test for the fixed bug yaml-char-positions: trust stores, .sig and state files get no
     # LINE:COL for a NUL byte or invalid UTF-8 (libyaml's reader reports 1:1);
     # only manifest.c runs check_chars() before yt_parse().
     def test_invalid_utf8_and_nul_positions(self):
@@ -550,7 +550,7 @@ class HostileTrustStoreTest(hostile_lib.SignedFixture):
         note("50 MB trust store (refused) peak RSS KiB / secs", "%d / %.2f" % (rss, secs))
         self.assertLess(rss, hostile_lib.RSS_LIMIT_KB)
 
-    # BUG(fifo-input-blocks): file_read_all() opens without O_NONBLOCK, so
+    # Regression test for the fixed bug fifo-input-blocks: file_read_all() opens without O_NONBLOCK, so
     # open(2) on a FIFO waits forever for a writer.
     def test_trust_store_is_a_fifo(self):
         """A FIFO in place of the trust store must not block the audit."""
@@ -710,20 +710,20 @@ class HostileSignatureFileTest(hostile_lib.SignedFixture):
         os.symlink("/dev/zero", self.sig)
         self.check(None, 2)
 
-    # BUG(fifo-input-blocks): see HostileTrustStoreTest.test_trust_store_is_a_fifo
+    # Regression test for the fixed bug fifo-input-blocks: see HostileTrustStoreTest.test_trust_store_is_a_fifo
     def test_sig_is_a_fifo(self):
         """A FIFO planted as MANIFEST.yaml.sig must not block the audit."""
         os.remove(self.sig)
         os.mkfifo(self.sig)
         self.assertOneError(self.audit(self.m, timeout=5), 2, self.sig)
 
-    # BUG(fifo-input-blocks)
+    # Regression test for the fixed bug fifo-input-blocks
     def test_manifest_is_a_fifo(self):
         f = self.path("fifo.yaml")
         os.mkfifo(f)
         self.assertOneError(self.audit(f, timeout=5), 2, f)
 
-    # BUG(yaml-char-positions): see HostileTrustStoreTest
+    # Regression test for the fixed bug yaml-char-positions: see HostileTrustStoreTest
     def test_invalid_utf8_and_nul_positions(self):
         self.check("eia-signatures: 1\nsignatures: [\xff]\n", 2, (2, 14), "UTF-8")
         self.check("eia-signatures: 1\nsignatures: []\n\0", 2, (3, 1), "NUL")
