@@ -43,13 +43,13 @@ static void make_printable(eia_error *err)
 		char esc[24];
 		size_t n = 1;
 		long cp = *p < 0x80 ? *p : utf8_at(p, &n);
-		if (cp < 0 || cp < 0x20 || cp == 0x7f)
+		if (cp < 0x20 || cp == 0x7f) /* also -1: not UTF-8 */
 			snprintf(esc, sizeof(esc), "\\x%02x", *p);
 		else if (hidden(cp))
 			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
 		else
 			snprintf(esc, sizeof(esc), "%.*s", (int)n, (const char *)p);
-		if (cp < 0 || cp < 0x20 || cp == 0x7f)
+		if (cp < 0x20 || cp == 0x7f) /* also -1: not UTF-8 */
 			n = 1;
 		if (o + strlen(esc) >= sizeof(out))
 			break;
