@@ -86,6 +86,12 @@ typedef struct member_scope {
 void archive_compare(const member_scope *scope, const entry *expected,
 		     const member_list *got, findings *out, record *rec);
 
+/* A libarchive reader with exactly the formats and filters the box reads
+ * (every format but mtree/raw/empty; built-in filters only). Owned by the
+ * caller (archive_read_free). Also used by the archive fuzz target. */
+struct archive;
+struct archive *archive_box_reader(void);
+
 /* The box's child side (the hidden command `eia __archive-box`): argv holds
  * the mask and limits; reads the archive on fd 0, writes records to fd 1.
  * Returns the process exit status. */

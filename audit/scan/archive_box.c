@@ -54,7 +54,7 @@ static void flush_out(box *b, int force)
 	b->out.len = 0;
 }
 
-static struct archive *new_reader(void)
+struct archive *archive_box_reader(void)
 {
 	struct archive *a = archive_read_new();
 
@@ -249,7 +249,7 @@ static void follow_nested(box *b, struct archive *in, unsigned level, proto_memb
 static void nested_from_stream(box *b, struct archive *a, unsigned level, proto_member *m)
 {
 	nested_src src = {b, a, level};
-	struct archive *in = new_reader();
+	struct archive *in = archive_box_reader();
 
 	if (in != NULL && archive_read_open(in, &src, NULL, nested_read, NULL) == ARCHIVE_OK)
 		follow_nested(b, in, level, m);
@@ -271,7 +271,7 @@ static int nested_from_memory(box *b, struct archive *a, unsigned level, size_t 
 	r = pull_data(b, a, level, data, size, &kept);
 	/* a fresh libarchive reader per member costs more than the magic check */
 	if (r == 0 && kept == b->consumed[level] && archive_magic(data, kept)) {
-		struct archive *in = new_reader();
+		struct archive *in = archive_box_reader();
 		if (in != NULL && archive_read_open_memory(in, data, kept) == ARCHIVE_OK)
 			follow_nested(b, in, level, m);
 		if (in != NULL)
@@ -444,7 +444,7 @@ int archive_box_main(int argc, char **argv)
 	setenv("TZ", "UTC", 1);
 	for (unsigned i = 0; i < ARCHIVE_MAX_DEPTH_CAP + 2; i++)
 		digest_ctx_init(&b->dc[i], b->mask, NULL);
-	a = new_reader();
+	a = archive_box_reader();
 	b->top = a;
 	if (a == NULL || archive_read_open_fd(a, 0, BOX_BLOCK) != ARCHIVE_OK) {
 		proto_put_end(&b->out, a ? PROTO_NOT_ARCHIVE : FK_LIMIT_EXCEEDED,

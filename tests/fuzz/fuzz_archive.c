@@ -2,7 +2,7 @@
  *
  * The box's child side (scan/archive_box.c) is not callable in-process: it
  * reads fd 0 and writes fd 1 under rlimits. This target replicates its
- * libarchive setup exactly (new_reader in archive_box.c: the same formats
+ * libarchive setup exactly (archive_box_reader(): the same formats
  * and built-in filters, no mtree, no external programs; C.UTF-8 locale) and
  * its reading pattern: every header, the UTF-8 and raw pathnames, link
  * targets, type and permissions, the data of files and hardlinks in 64 KiB
@@ -10,7 +10,7 @@
  * up to 64 MiB (nested_from_memory), else from the outer member's data
  * stream (nested_from_stream), then the rest of the member's data.
  * The input is fed as archive_read_open_fd feeds the box (fd_read below).
- * Keep new_reader below in step with archive_box.c.
+ * The reader comes from archive_box_reader(), so the two cannot drift apart.
  *
  * Caps: 1000 entries and 16 MiB of decompressed data per input, nesting 3.
  * Findings here are libarchive's: what the box exists to contain. Run with
@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "scan/archive.h"
 
 #define FUZZ_MAX_INPUT ((size_t)1 << 20)
 #define FUZZ_MAX_ENTRIES 1000
@@ -119,37 +121,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Same list as new_reader() in audit/scan/archive_box.c. */
-static struct archive *new_reader(void)
-{
-	struct archive *a = archive_read_new();
-
-	if (a == NULL)
-		return NULL;
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_ar(a);
-	archive_read_support_format_cab(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_iso9660(a);
-	archive_read_support_format_lha(a);
-	archive_read_support_format_rar(a);
-	archive_read_support_format_rar5(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_warc(a);
-	archive_read_support_format_xar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_compress(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_filter_lzip(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_rpm(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
-	return a;
-}
-
 static int count_bytes(fuzz_box *b, size_t n)
 {
 	b->total += n;
@@ -208,7 +179,7 @@ static int pull_data(fuzz_box *b, struct archive *a, unsigned level, unsigned ch
 static int nested_from_stream(fuzz_box *b, struct archive *a, unsigned level)
 {
 	nested_src src = {b, a, level, 0};
-	struct archive *in = new_reader();
+	struct archive *in = archive_box_reader();
 
 	if (in != NULL && archive_read_open(in, &src, NULL, nested_read, NULL) == ARCHIVE_OK)
 		(void)read_entries(b, in, level);
@@ -228,7 +199,7 @@ static int nested_from_memory(fuzz_box *b, struct archive *a, unsigned level, si
 		return nested_from_stream(b, a, level);
 	r = pull_data(b, a, level, data, size, &kept, consumed);
 	if (r == 0 && kept == *consumed) {
-		struct archive *in = new_reader();
+		struct archive *in = archive_box_reader();
 		if (in != NULL && archive_read_open_memory(in, data, kept) == ARCHIVE_OK)
 			(void)read_entries(b, in, level);
 		if (in != NULL)
@@ -359,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_MAX_INPUT)
 		return 0;
 	b = calloc(1, sizeof(*b));
-	a = new_reader();
+	a = archive_box_reader();
 	if (a != NULL) {
 		archive_read_set_read_callback(a, fd_read);
 		archive_read_set_skip_callback(a, fd_skip);
