@@ -17,41 +17,13 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-#define FUZZ_MAX_INPUT ((size_t)1 << 20)
+#define FUZZ_TARGET "fuzz_trust"
 #define FUZZ_FILE "fuzz-trust.yaml"
 #define FUZZ_NOW ((int64_t)1780000000) /* 2026-05-28 */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fail(const char *why, const char *detail)
-{
-	fprintf(stderr, "fuzz_trust: %s\n%s\n", why, detail ? detail : "");
-	abort();
-}
-
-/* EIA_FUZZ_SKIP_MESSAGES=1 keeps only the status check, to fuzz on past a
- * known message defect. */
-static int skip_message_check(void)
-{
-	static int skip = -1;
-
-	if (skip < 0)
-		skip = getenv("EIA_FUZZ_SKIP_MESSAGES") != NULL;
-	return skip;
-}
-
-static void check_error(eia_status st, const eia_error *err)
-{
-	if (st != EIA_EINPUT)
-		fail("parse failure is not EIA_EINPUT", err->msg);
-	if (skip_message_check())
-		return;
-	if (strncmp(err->msg, FUZZ_FILE ":", sizeof(FUZZ_FILE)) != 0)
-		fail("error message does not start with the file name", err->msg);
-	for (const unsigned char *p = (const unsigned char *)err->msg; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			fail("raw control character in the error message", err->msg);
-}
+#include "fuzz_common.h"
 
 static void check_store(const trust_store *t)
 {
