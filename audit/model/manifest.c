@@ -240,7 +240,36 @@ static eia_status parse_header(const char *file, const yt_node *root, manifest *
 	return EIA_OK;
 }
 
-static eia_status parse_root(const char *file, const yt_node *root, manifest *m, eia_error *err)
+/* Entries arrive one at a time from the YAML stream (yt_parse_stream):
+ * the manifest's memory is its entries, not a YAML tree of all of them. */
+struct entry_sink {
+	const char *file;
+	entry *v;
+	size_t n, cap;
+};
+
+static eia_status take_entry(void *ctx, const yt_node *item, eia_error *err)
+{
+	struct entry_sink *k = ctx;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap + k->cap / 2 : 1024;
+		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
+	}
+	return entry_parse_one(k->file, item, 0, &k->v[k->n++], err);
+}
+
+static void sink_free(struct entry_sink *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		entry_free(&k->v[i]);
+	free(k->v);
+	k->v = NULL;
+	k->n = k->cap = 0;
+}
+
+static eia_status parse_root(const char *file, const yt_node *root, yt_stream *s,
+			     struct entry_sink *k, manifest *m, eia_error *err)
 {
 	const yt_node *v;
 	eia_status st;
@@ -253,19 +282,34 @@ static eia_status parse_root(const char *file, const yt_node *root, manifest *m,
 		return st;
 	if ((st = yt_require(file, root, "entries", &v, err)) != EIA_OK)
 		return st;
-	return entry_parse_list(file, v, 0, &m->entries, &m->n_entries, err);
+	if (v->kind != YT_SEQ) /* not streamed: the schema error as for members */
+		return entry_parse_list(file, v, 0, &m->entries, &m->n_entries, err);
+	if (s->st != EIA_OK) {
+		if (err != NULL)
+			*err = s->err;
+		return s->st;
+	}
+	if ((st = entry_list_finish(file, k->v, k->n, 0, err)) != EIA_OK)
+		return st;
+	m->entries = k->n ? xreallocarray(k->v, k->n, sizeof(*k->v)) : k->v;
+	m->n_entries = k->n;
+	k->v = NULL;
+	k->n = k->cap = 0;
+	return EIA_OK;
 }
 
 eia_status manifest_parse(const char *file, const unsigned char *data, size_t len, manifest *out,
 			  eia_error *err)
 {
+	struct entry_sink sink = {file, NULL, 0, 0};
+	yt_stream stream = {"entries", take_entry, &sink, EIA_OK, {EIA_OK, ""}};
 	yt_node *root = NULL;
 	eia_status st;
 	manifest m;
 
 	manifest_init(&m);
 	manifest_init(out);
-	st = yt_parse(file, data, len, &root, err);
+	st = yt_parse_stream(file, data, len, &stream, &root, err);
 	if (st != EIA_OK) {
 		/* libyaml gives no position for an empty stream: point at 1:1 */
 		size_t flen = strlen(file);
@@ -275,12 +319,13 @@ eia_status manifest_parse(const char *file, const unsigned char *data, size_t le
 				      "%s:1:1: empty document (expected 'eia-manifest: 1')", file);
 		goto out;
 	}
-	st = parse_root(file, root, &m, err);
+	st = parse_root(file, root, &stream, &sink, &m, err);
 	if (st == EIA_OK) {
 		*out = m;
 		manifest_init(&m);
 	}
 out:
+	sink_free(&sink);
 	manifest_free(&m);
 	yt_free(root);
 	return st;

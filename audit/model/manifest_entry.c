@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/encode.h"
 #include "util/paths.h"
 
 static const char *const entry_keys[] = {"path",    "type",    "class",	     "size",
@@ -82,10 +81,16 @@ static eia_status parse_hex(const char *file, const yt_node *n, const char *what
 
 	if (st != EIA_OK)
 		return st;
-	for (size_t i = 0; i < n->len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+	/* validated and decoded in one pass: a manifest holds one per file */
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned v = s[i] >= '0' && s[i] <= '9' ? (unsigned)(s[i] - '0')
+			   : s[i] >= 'a' && s[i] <= 'f' ? (unsigned)(s[i] - 'a' + 10) : 16;
+		if (v == 16)
 			return yt_err(err, file, n, "%s must be lowercase hex", what);
-	if (n->len != 2 * size || hex_decode(s, n->len, out, size) != 0)
+		if (i / 2 < size)
+			out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] | v) : v << 4);
+	}
+	if (n->len != 2 * size)
 		return yt_err(err, file, n, "%s must be %zu hex digits, not %zu", what, 2 * size,
 			      n->len);
 	return EIA_OK;
@@ -402,13 +407,31 @@ static eia_status parse_entry(const char *file, const yt_node *map, unsigned dep
 	return entry_parse_list(file, v, depth + 1, &e->members, &e->n_members, err);
 }
 
+eia_status entry_parse_one(const char *file, const yt_node *map, unsigned depth, entry *e,
+			   eia_error *err)
+{
+	memset(e, 0, sizeof(*e));
+	return parse_entry(file, map, depth, e, err);
+}
+
+eia_status entry_list_finish(const char *file, entry *v, size_t n, unsigned depth,
+			     eia_error *err)
+{
+	char shown[256];
+	const entry *dup = entry_sort(v, n);
+
+	if (dup == NULL)
+		return EIA_OK;
+	return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: duplicate %s path '%s'", file, dup->line,
+			dup->col, depth ? "member" : "entry",
+			manifest_show(dup->path, shown, sizeof(shown)));
+}
+
 eia_status entry_parse_list(const char *file, const yt_node *seq, unsigned depth, entry **out,
 			    size_t *n, eia_error *err)
 {
-	char shown[256];
 	entry *v = NULL;
 	size_t count = 0;
-	const entry *dup;
 	eia_status st = yt_want(file, seq, YT_SEQ, depth ? "members" : "entries", err);
 
 	if (st != EIA_OK)
@@ -416,12 +439,8 @@ eia_status entry_parse_list(const char *file, const yt_node *seq, unsigned depth
 	v = xcalloc(seq->n + 1, sizeof(*v));
 	for (count = 0; count < seq->n && st == EIA_OK; count++)
 		st = parse_entry(file, seq->kids[count], depth, &v[count], err);
-	if (st != EIA_OK)
-		goto out;
-	if ((dup = entry_sort(v, count)) != NULL)
-		st = eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: duplicate %s path '%s'", file,
-			      dup->line, dup->col, depth ? "member" : "entry",
-			      manifest_show(dup->path, shown, sizeof(shown)));
+	if (st == EIA_OK)
+		st = entry_list_finish(file, v, count, depth, err);
 out:
 	if (st != EIA_OK) {
 		for (size_t i = 0; i < count; i++)

@@ -165,7 +165,34 @@ struct tree_state {
 	size_t depth;
 	yt_node *root;
 	int documents;
+	yt_stream *stream;   /* NULL: keep the whole tree */
+	yt_node *streaming;  /* the sequence whose items go to stream->fn */
+	yt_node *pending;    /* an item of it being built, not in the tree */
 };
+
+/* Hands a complete item of the streamed sequence to the caller, frees it. */
+static void deliver(struct tree_state *ts, yt_node *n)
+{
+	yt_stream *s = ts->stream;
+
+	ts->streaming->streamed++;
+	if (s->st == EIA_OK)
+		s->st = s->fn(s->ctx, n, &s->err);
+	yt_free(n);
+}
+
+/* The value of root key stream->key, if a sequence, is streamed. */
+static int starts_stream(const struct tree_state *ts, const yt_node *parent, const yt_node *n)
+{
+	const yt_node *key;
+
+	if (ts->stream == NULL || ts->depth != 1 || parent->kind != YT_MAP ||
+	    parent->n % 2 == 0 || n->kind != YT_SEQ)
+		return 0;
+	key = parent->kids[parent->n - 1];
+	return key->len == strlen(ts->stream->key) &&
+	       memcmp(key->str, ts->stream->key, key->len) == 0;
+}
 
 /* Attaches a finished or new node to its parent; checks key kinds. */
 static eia_status attach(struct tree_state *ts, yt_node *n, eia_error *err)
@@ -185,12 +212,43 @@ static eia_status attach(struct tree_state *ts, yt_node *n, eia_error *err)
 		add_kid(parent, n); /* owned by the tree now, freed with it */
 		return yt_err(err, ts->file, n, "mapping keys must be plain scalars");
 	}
+	if (parent == ts->streaming && n->kind == YT_SCALAR) {
+		deliver(ts, n);
+		return EIA_OK;
+	}
+	if (parent == ts->streaming) {
+		ts->pending = n; /* handed over when it ends */
+		return EIA_OK;
+	}
+	if (starts_stream(ts, parent, n))
+		ts->streaming = n;
 	add_kid(parent, n);
 	return EIA_OK;
 }
 
-static eia_status on_start(struct tree_state *ts, const yaml_event_t *ev,
-			   eia_error *err)
+/* A mapping or sequence ended: check a mapping's keys; an item of the
+ * streamed sequence is complete now. */
+static eia_status on_end(struct tree_state *ts, const yaml_event_t *ev, eia_error *err)
+{
+	yt_node *done;
+	eia_status st = EIA_OK;
+
+	if (ts->depth == 0)
+		return mark_err(err, ts->file, ev->start_mark, "unbalanced YAML event stream");
+	done = ts->stack[--ts->depth];
+	if (ev->type == YAML_MAPPING_END_EVENT)
+		st = check_map(ts->file, done, err);
+	if (done == ts->pending) {
+		ts->pending = NULL;
+		if (st == EIA_OK)
+			deliver(ts, done);
+		else
+			yt_free(done);
+	}
+	return st;
+}
+
+static eia_status on_start(struct tree_state *ts, yaml_event_t *ev, eia_error *err)
 {
 	const char *anchor = NULL, *tag = NULL;
 	yt_node *n;
@@ -213,7 +271,14 @@ static eia_status on_start(struct tree_state *ts, const yaml_event_t *ev,
 	if (ev->type == YAML_SCALAR_EVENT) {
 		n = new_node(YT_SCALAR, ev->start_mark);
 		n->len = ev->data.scalar.length;
-		n->str = xmemdup0(ev->data.scalar.value, n->len);
+		/* libyaml's scalar buffers are NUL-terminated malloc blocks:
+		 * take the buffer instead of copying it */
+		if (ev->data.scalar.value[n->len] == '\0') {
+			n->str = (char *)ev->data.scalar.value;
+			ev->data.scalar.value = NULL;
+		} else {
+			n->str = xmemdup0(ev->data.scalar.value, n->len);
+		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		return attach(ts, n, err);
 	}
@@ -228,8 +293,7 @@ static eia_status on_start(struct tree_state *ts, const yaml_event_t *ev,
 	return EIA_OK;
 }
 
-static eia_status on_event(struct tree_state *ts, const yaml_event_t *ev,
-			   eia_error *err)
+static eia_status on_event(struct tree_state *ts, yaml_event_t *ev, eia_error *err)
 {
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
@@ -245,13 +309,7 @@ static eia_status on_event(struct tree_state *ts, const yaml_event_t *ev,
 		return on_start(ts, ev, err);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
-		if (ts->depth == 0)
-			return mark_err(err, ts->file, ev->start_mark,
-					"unbalanced YAML event stream");
-		ts->depth--;
-		if (ev->type == YAML_MAPPING_END_EVENT)
-			return check_map(ts->file, ts->stack[ts->depth], err);
-		return EIA_OK;
+		return on_end(ts, ev, err);
 	default:
 		return EIA_OK;
 	}
@@ -283,8 +341,15 @@ static eia_status check_chars(const char *file, const unsigned char *data, size_
 	size_t i = 0;
 
 	while (i < len) {
-		size_t n = data[i] < 0x80 ? 1 : data[i] < 0xe0 ? 2 : data[i] < 0xf0 ? 3 : 4;
+		size_t n;
 		unsigned cp;
+		/* printable ASCII, the bulk of any manifest, needs no decoding */
+		if (data[i] >= 0x20 && data[i] < 0x7f) {
+			i++;
+			col++;
+			continue;
+		}
+		n = data[i] < 0x80 ? 1 : data[i] < 0xe0 ? 2 : data[i] < 0xf0 ? 3 : 4;
 		if (n > len - i || !utf8_valid((const char *)data + i, n))
 			return eia_fail(err, EIA_EINPUT, "%s:%lu:%lu: invalid UTF-8 byte 0x%02x",
 					file, line, col, data[i]);
@@ -307,6 +372,12 @@ static eia_status check_chars(const char *file, const unsigned char *data, size_
 eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
 		    yt_node **out, eia_error *err)
 {
+	return yt_parse_stream(file, data, len, NULL, out, err);
+}
+
+eia_status yt_parse_stream(const char *file, const unsigned char *data, size_t len,
+			   yt_stream *s, yt_node **out, eia_error *err)
+{
 	struct tree_state ts;
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -315,6 +386,12 @@ eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
 
 	memset(&ts, 0, sizeof(ts));
 	ts.file = file;
+	ts.stream = s;
+	if (s != NULL) {
+		s->st = EIA_OK;
+		s->err.code = EIA_OK;
+		s->err.msg[0] = '\0';
+	}
 	*out = NULL;
 	if ((st = check_chars(file, data, len, err)) != EIA_OK)
 		return st;
@@ -339,6 +416,7 @@ eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
 	if (st == EIA_OK && ts.root == NULL)
 		st = eia_fail(err, EIA_EINPUT, "%s:1:1: empty document", file);
 	if (st != EIA_OK) {
+		yt_free(ts.pending);
 		yt_free(ts.root);
 		return st;
 	}

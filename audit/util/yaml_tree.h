@@ -27,11 +27,31 @@ typedef struct yt_node {
 	int plain;                 /* scalar was written without quotes */
 	struct yt_node **kids;     /* map: key0, value0, key1, value1...; seq: items */
 	size_t n;                  /* number of kids (2 x pairs for a map) */
+	size_t streamed;           /* items handed to a yt_stream (kids stays empty) */
 } yt_node;
 
 /* Parses buf (len bytes). `file` names the input in error messages. */
 eia_status yt_parse(const char *file, const unsigned char *data, size_t len,
 		    yt_node **out, eia_error *err);
+
+/* A long list read one item at a time, so memory holds one item's tree, not
+ * the whole list's: each item of the sequence that is the value of root key
+ * `key` is handed to fn as soon as it is complete (its own keys already
+ * checked), then freed. That sequence stays in the tree with no kids and
+ * `streamed` items. The first error fn returns is kept in st/err and no
+ * further item is handed over; yt_parse_stream itself fails only for bad
+ * YAML, so a caller checks the rest of the tree first and then reports the
+ * item error: errors come in the same order as from a whole-tree parse. */
+typedef eia_status (*yt_item_fn)(void *ctx, const yt_node *item, eia_error *err);
+typedef struct yt_stream {
+	const char *key;
+	yt_item_fn fn;
+	void *ctx;
+	eia_status st;             /* out: first error from fn, or EIA_OK */
+	eia_error err;
+} yt_stream;
+eia_status yt_parse_stream(const char *file, const unsigned char *data, size_t len,
+			   yt_stream *s, yt_node **out, eia_error *err);
 void yt_free(yt_node *n);
 
 /* Formats "FILE:LINE:COL: message" into err and returns EIA_EINPUT. */
