@@ -283,6 +283,7 @@ static eia_status rollback(const audit_args *a, layer *layers, report *r, int sa
 static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *err)
 {
 	const manifest *ms[MAX_LAYERS];
+	walk_job walk;
 	trust_store ts;
 	audit_options o;
 	int64_t now = eia_now();
@@ -302,12 +303,18 @@ static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *
 		}
 	}
 	trust_free(&ts);
+	if (st != EIA_OK)
+		return st;
+	/* trusted: walk --root (metadata only) while the manifests are parsed */
+	walk_start(&walk, a->root);
 	for (size_t i = 0; i < a->n_manifests && st == EIA_OK; i++)
 		st = parse_layer(a->manifests[i], &layers[i], &r->manifests[i], now, err);
 	if (st == EIA_OK)
 		st = rollback(a, layers, r, 0, err);
-	if (st != EIA_OK)
+	if (st != EIA_OK) {
+		walk_discard(&walk);
 		return st;
+	}
 	for (size_t i = 0; i < a->n_manifests; i++)
 		ms[i] = &layers[i].m;
 	memset(&o, 0, sizeof(o));
@@ -316,6 +323,7 @@ static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *
 	o.root = a->root;
 	o.jobs = a->jobs;
 	o.limits = a->limits;
+	o.walk = &walk;
 	/* progress on a terminal unless --quiet; --progress forces it */
 	o.progress = a->progress || (!a->quiet && isatty(STDERR_FILENO));
 	if ((st = audit_run(&o, r, err)) != EIA_OK)

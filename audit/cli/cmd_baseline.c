@@ -277,7 +277,7 @@ static void baseline_file(bctx *c, bjob *j, worker *w)
 	int fw = matches_any(a->firmware, a->n_firmware, j->nd->path);
 	fw_plan plan;
 	hash_result hr;
-	int fd = walk_open_file(c->t->root_fd, j->nd->path, j->nd, 0);
+	int fd = walk_open_in(&w->dirs, c->t->root_fd, j->nd->path, j->nd, 0);
 
 	if (fd < 0) {
 		j->error = errno;

@@ -17,7 +17,7 @@ typedef struct item {
 	const entry *e;
 	const manifest *layer;
 	const node *nd;
-	record rec;
+	record *rec;         /* the report's record for this entry, filled in place */
 	findings local;
 } item;
 
@@ -141,7 +141,7 @@ static void fw_plan_free(fw_plan *fw)
 static void firmware_findings(item *it, const fw_plan *fw)
 {
 	const entry *e = it->e;
-	record *rec = &it->rec;
+	record *rec = it->rec;
 	char msg[160];
 
 	rec->n_regions = e->n_regions;
@@ -225,7 +225,7 @@ static void archive_members(const audit_ctx *c, item *it, int fd)
 		return;
 	}
 	member_scope scope = {it->e->path, NULL, 0, it->layer->compare, c->o->limits.max_depth};
-	archive_compare(&scope, it->e, &got, &it->local, &it->rec);
+	archive_compare(&scope, it->e, &got, &it->local, it->rec);
 	member_list_free(&got);
 }
 
@@ -274,7 +274,7 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		    "for the image's size, and the manifest gives none");
 		goto out;
 	}
-	fd = walk_open_file(c->t.root_fd, e->path, it->nd, e->type == ENT_FIRMWARE);
+	fd = walk_open_in(&w->dirs, c->t.root_fd, e->path, it->nd, e->type == ENT_FIRMWARE);
 	if (fd < 0) {
 		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
 		add(it, FK_UNREADABLE, msg);
@@ -290,9 +290,9 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		add(it, FK_UNREADABLE, msg);
 		goto out;
 	}
-	it->rec.has_size = 1;
-	it->rec.size = hr.bytes;
-	it->rec.digests = hr.digests;
+	it->rec->has_size = 1;
+	it->rec->size = hr.bytes;
+	it->rec->digests = hr.digests;
 	if (e->dynamic)
 		goto out;
 	if (((it->layer->compare & CMP_DIGEST) && !digest_set_match(&e->digests, &hr.digests)) ||
@@ -353,10 +353,10 @@ static void audit_item(void *ctx, size_t index, worker *w)
 	item *it = &c->items[index];
 	const entry *e = it->e;
 
-	it->rec.path = xstrdup(e->path);
-	it->rec.path_len = strlen(e->path);
-	it->rec.type = entry_type_name(e->type);
-	it->rec.class_ = e->dynamic ? "dynamic" : NULL;
+	it->rec->path = xstrdup(e->path);
+	it->rec->path_len = strlen(e->path);
+	it->rec->type = entry_type_name(e->type);
+	it->rec->class_ = e->dynamic ? "dynamic" : NULL;
 	it->nd = tree_find(&c->t, e->path);
 	if (it->nd == NULL && unexamined_ancestor(c, it)) {
 		goto out;
@@ -372,16 +372,16 @@ static void audit_item(void *ctx, size_t index, worker *w)
 		add(it, FK_UNREADABLE, msg);
 		goto out;
 	}
-	it->rec.has_mode = 1;
-	it->rec.mode = it->nd->mode;
+	it->rec->has_mode = 1;
+	it->rec->mode = it->nd->mode;
 	if (it->nd->target)
-		it->rec.target = xstrdup(it->nd->target);
+		it->rec->target = xstrdup(it->nd->target);
 	if (!check_metadata(it, it->layer->compare))
 		goto out;
 	if (e->type == ENT_FILE || e->type == ENT_ARCHIVE || e->type == ENT_FIRMWARE)
 		check_content(c, it, w);
 out:
-	it->rec.status = record_status(it);
+	it->rec->status = record_status(it);
 	if (it->nd != NULL && it->nd->type == ENT_FILE)
 		progress_add(&c->prog, 1, it->nd->size);
 }
@@ -512,14 +512,11 @@ static void find_unlisted(const audit_ctx *c, findings *out)
 	}
 }
 
-/* Moves each item's record and findings into the report. */
+/* Moves each item's findings into the report (records are there already). */
 static void collect(audit_ctx *c, report *r)
 {
-	r->n_records = c->n_items;
-	r->records = xcalloc(c->n_items ? c->n_items : 1, sizeof(record));
 	for (size_t i = 0; i < c->n_items; i++) {
 		item *it = &c->items[i];
-		r->records[i] = it->rec;
 		for (size_t j = 0; j < it->local.n; j++) {
 			if (r->found.n == r->found.cap) {
 				r->found.cap = r->found.cap ? r->found.cap * 2 : 64;
@@ -538,10 +535,16 @@ eia_status audit_run(const audit_options *o, report *r, eia_error *err)
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
+	c.t.root_fd = -1;
 	st = gather_items(&c, err);
 	if (st != EIA_OK)
 		goto out;
-	st = walk_tree(o->root, &c.t, err);
+	/* one record per item, in the items' (sorted) order: no copy at the end */
+	r->records = xcalloc(c.n_items ? c.n_items : 1, sizeof(record));
+	r->n_records = c.n_items;
+	for (size_t i = 0; i < c.n_items; i++)
+		c.items[i].rec = &r->records[i];
+	st = o->walk != NULL ? walk_finish(o->walk, &c.t, err) : walk_tree(o->root, &c.t, err);
 	if (st != EIA_OK)
 		goto out;
 	r->files = c.t.files;
@@ -555,12 +558,18 @@ eia_status audit_run(const audit_options *o, report *r, eia_error *err)
 	collect(&c, r);
 	findings_sort(&r->found);
 out:
-	if (st != EIA_OK)
-		for (size_t i = 0; i < c.n_items; i++) {
-			record_free(&c.items[i].rec);
+	if (st != EIA_OK) {
+		for (size_t i = 0; i < r->n_records; i++)
+			record_free(&r->records[i]);
+		free(r->records);
+		r->records = NULL;
+		r->n_records = 0;
+		for (size_t i = 0; i < c.n_items; i++)
 			findings_free(&c.items[i].local);
-		}
+	}
 	free(c.items);
 	tree_free(&c.t);
+	if (o->walk != NULL)
+		walk_discard(o->walk); /* not reached when gathering failed */
 	return st;
 }

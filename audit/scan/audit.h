@@ -11,6 +11,7 @@
 #include "model/manifest.h"
 #include "report/findings.h"
 #include "scan/archive.h"
+#include "scan/walk.h"
 #include "util/error.h"
 
 typedef struct audit_options {
@@ -20,6 +21,7 @@ typedef struct audit_options {
 	unsigned jobs;
 	archive_limits limits;
 	int progress;                   /* print progress on stderr */
+	walk_job *walk;                 /* a walk of root already started, or NULL */
 } audit_options;
 
 /* Fills r->records, r->found, r->files, r->bytes. EIA_EINPUT when the

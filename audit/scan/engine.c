@@ -50,6 +50,7 @@ static eia_status worker_init(worker *w, unsigned id, eia_error *err)
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
+	w->dirs.fd = -1;
 	if (posix_memalign((void **)&w->buf, 4096, ENGINE_READ_SIZE) != 0)
 		return eia_fail(err, EIA_EINPUT, "out of memory for read buffers");
 	st = digest_ctx_init(&w->dc, DG_MASK_ALL, err);
@@ -60,6 +61,9 @@ static eia_status worker_init(worker *w, unsigned id, eia_error *err)
 
 static void worker_free(worker *w)
 {
+	if (w->dirs.fd >= 0)
+		close(w->dirs.fd);
+	free(w->dirs.path);
 	digest_ctx_free(&w->dc);
 	digest_ctx_free(&w->chunk);
 	free(w->buf);
@@ -196,7 +200,6 @@ void hash_fd_max(worker *w, int fd, unsigned mask, fw_plan *fw, uint64_t max_byt
 	}
 	if (fw != NULL)
 		fw->n_chunks = 0;
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (;;) {
 		size_t want = ENGINE_READ_SIZE;
 		if (max_bytes) {
@@ -214,6 +217,10 @@ void hash_fd_max(worker *w, int fd, unsigned mask, fw_plan *fw, uint64_t max_byt
 		}
 		if (n == 0)
 			break;
+		/* read-ahead advice pays for large images, not for one more
+		 * syscall on each of many small files */
+		if (out->bytes == 0 && (size_t)n == want)
+			(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		digest_ctx_update(&w->dc, w->buf, (size_t)n);
 		if (fw != NULL && fw->n_regions)
 			feed_regions(fw, ctxs, out->bytes, w->buf, (size_t)n);

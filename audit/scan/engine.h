@@ -16,7 +16,17 @@
 
 #define ENGINE_READ_SIZE ((size_t)1 << 20)
 
+/* A directory kept open between files: the audit opens the files of one
+ * directory relative to it (walk_open_in) instead of resolving every path
+ * from the root again. fd is -1 when empty. */
+typedef struct dir_cache {
+	int fd;
+	char *path;          /* relative to the root, no trailing '/' */
+	size_t len;
+} dir_cache;
+
 typedef struct worker {
+	dir_cache dirs;
 	digest_ctx dc;       /* all algorithms; only the requested ones are fed */
 	digest_ctx chunk;    /* sha256 only, for firmware chunks and regions */
 	unsigned char *buf;  /* ENGINE_READ_SIZE bytes, page-aligned */

@@ -209,6 +209,52 @@ eia_status walk_tree(const char *root, tree *out, eia_error *err)
 	return EIA_OK;
 }
 
+static void *walk_thread(void *arg)
+{
+	walk_job *j = arg;
+
+	j->st = walk_tree(j->root, &j->t, &j->err);
+	return NULL;
+}
+
+void walk_start(walk_job *j, const char *root)
+{
+	memset(j, 0, sizeof(*j));
+	j->root = root;
+	j->t.root_fd = -1;
+	j->threaded = pthread_create(&j->tid, NULL, walk_thread, j) == 0;
+}
+
+eia_status walk_finish(walk_job *j, tree *out, eia_error *err)
+{
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	else
+		walk_thread(j);
+	j->threaded = 0;
+	j->root = NULL;
+	if (j->st != EIA_OK) {
+		if (err != NULL)
+			*err = j->err;
+		tree_free(&j->t);
+		return j->st;
+	}
+	*out = j->t;
+	memset(&j->t, 0, sizeof(j->t));
+	j->t.root_fd = -1;
+	return EIA_OK;
+}
+
+void walk_discard(walk_job *j)
+{
+	tree t;
+
+	if (j->root == NULL)
+		return;
+	if (walk_finish(j, &t, NULL) == EIA_OK)
+		tree_free(&t);
+}
+
 void tree_free(tree *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -273,14 +319,60 @@ static int open_beneath(int root_fd, const char *path, int flags)
 	return (int)fd;
 }
 
+/* The file `name` (one component) in dirfd, never through a symlink. */
+static int open_one(int dirfd, const char *name, int flags)
+{
+	return openat(dirfd, name, flags | O_NOFOLLOW);
+}
+
+/* dc's directory becomes the parent of path; returns its fd and sets *base
+ * to the last component, or -1 with errno. */
+static int cached_dir(dir_cache *dc, int root_fd, const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len;
+	int fd;
+
+	if (slash == NULL) {
+		*base = path;
+		return root_fd;
+	}
+	*base = slash + 1;
+	len = (size_t)(slash - path);
+	if (dc->fd >= 0 && dc->len == len && memcmp(dc->path, path, len) == 0)
+		return dc->fd;
+	if (dc->fd >= 0)
+		close(dc->fd);
+	free(dc->path);
+	dc->fd = -1;
+	dc->path = xmemdup0(path, len);
+	dc->len = len;
+	fd = open_beneath(root_fd, dc->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		dc->fd = fd;
+	return fd;
+}
+
 int walk_open_file(int root_fd, const char *path, const node *expect, int allow_device)
 {
-	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	struct stat st;
-	int fd = open_beneath(root_fd, path, flags | O_NOATIME);
+	return walk_open_in(NULL, root_fd, path, expect, allow_device);
+}
 
+int walk_open_in(dir_cache *dc, int root_fd, const char *path, const node *expect,
+		 int allow_device)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	const char *base = path;
+	struct stat st;
+	int dirfd = dc != NULL ? cached_dir(dc, root_fd, path, &base) : root_fd;
+	int fd;
+
+	if (dirfd < 0)
+		return -1;
+	fd = dc != NULL ? open_one(dirfd, base, flags | O_NOATIME)
+			: open_beneath(root_fd, path, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership or CAP_FOWNER */
-		fd = open_beneath(root_fd, path, flags);
+		fd = dc != NULL ? open_one(dirfd, base, flags) : open_beneath(root_fd, path, flags);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 ||

@@ -12,9 +12,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/types.h>
 
 #include "model/manifest.h"
+#include "scan/engine.h"
 #include "util/error.h"
 
 typedef struct node {
@@ -43,6 +45,22 @@ typedef struct tree {
 
 /* Walks root. The root itself is not a node. */
 eia_status walk_tree(const char *root, tree *out, eia_error *err);
+
+/* The same walk on its own thread, so it runs while the manifests are
+ * parsed: walk_start never fails (without a thread, walk_finish walks);
+ * walk_finish waits and hands over the tree (or the walk's error).
+ * Every started walk must be finished; walk_discard drops the result. */
+typedef struct walk_job {
+	const char *root;
+	pthread_t tid;
+	int threaded;
+	tree t;
+	eia_status st;
+	eia_error err;
+} walk_job;
+void walk_start(walk_job *j, const char *root);
+eia_status walk_finish(walk_job *j, tree *out, eia_error *err);
+void walk_discard(walk_job *j);
 void tree_free(tree *t);
 const node *tree_find(const tree *t, const char *path);
 
@@ -50,5 +68,12 @@ const node *tree_find(const tree *t, const char *path);
  * errno set (ELOOP/EXDEV for symlinks, ESTALE if not the walked inode).
  * allow_device admits block/char devices (firmware entries naming one). */
 int walk_open_file(int root_fd, const char *path, const node *expect, int allow_device);
+/* The same, keeping the file's directory open in dc: the next file of that
+ * directory is opened relative to it with O_NOFOLLOW, one component, no path
+ * resolution from the root. The directory itself was opened beneath the root
+ * without following symlinks, and the file is still checked against the
+ * walked inode, so the guarantees are those of walk_open_file. */
+int walk_open_in(dir_cache *dc, int root_fd, const char *path, const node *expect,
+		 int allow_device);
 
 #endif
