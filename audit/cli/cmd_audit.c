@@ -306,7 +306,7 @@ static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *
 	if (st != EIA_OK)
 		return st;
 	/* trusted: walk --root (metadata only) while the manifests are parsed */
-	walk_start(&walk, a->root);
+	walk_start(&walk, a->root, a->jobs > 1); /* a second core to hash ahead on */
 	for (size_t i = 0; i < a->n_manifests && st == EIA_OK; i++)
 		st = parse_layer(a->manifests[i], &layers[i], &r->manifests[i], now, err);
 	if (st == EIA_OK)

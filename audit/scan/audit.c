@@ -260,6 +260,26 @@ static void locate_firmware_drift(item *it, worker *w, int fd, fw_plan *fw)
 	firmware_findings(it, fw);
 }
 
+/* The digest the walk thread took ahead (walk_start), when this is a plain
+ * file entry and sha256 is all it asks for: the same bytes, read through a
+ * descriptor checked against the same walked inode. */
+static int hashed_ahead(const audit_ctx *c, const item *it, hash_result *hr)
+{
+	const pre_hash *p;
+
+	if (c->t.pre == NULL || it->e->type != ENT_FILE ||
+	    digest_mask(it->e) != DG_MASK(DG_SHA256))
+		return 0;
+	p = &c->t.pre[it->nd - c->t.v];
+	if (!p->done)
+		return 0;
+	memset(hr, 0, sizeof(*hr));
+	hr->bytes = p->bytes;
+	hr->digests.mask = DG_MASK(DG_SHA256);
+	memcpy(hr->digests.v[DG_SHA256], p->sha256, 32);
+	return 1;
+}
+
 /* Opens and hashes a file, firmware image or archive; compares content. */
 static void check_content(const audit_ctx *c, item *it, worker *w)
 {
@@ -274,21 +294,25 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		    "for the image's size, and the manifest gives none");
 		goto out;
 	}
-	fd = walk_open_in(&w->dirs, c->t.root_fd, e->path, it->nd, e->type == ENT_FIRMWARE);
-	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
-		add(it, FK_UNREADABLE, msg);
-		goto out;
-	}
-	/* a device in place of a firmware image is read for the image's size
-	 * only: /dev/zero never ends, a card is larger than the image on it.
-	 * Regions and chunks are not hashed on this first pass: when the whole
-	 * image matches, its bytes are the certified ones (as for archives) */
-	hash_fd_max(w, fd, digest_mask(e), NULL, fw && node_is_device(it->nd) ? e->size : 0, &hr);
-	if (hr.error) {
-		snprintf(msg, sizeof(msg), "read error: %s", strerror(hr.error));
-		add(it, FK_UNREADABLE, msg);
-		goto out;
+	if (!hashed_ahead(c, it, &hr)) {
+		fd = walk_open_in(&w->dirs, c->t.root_fd, e->path, it->nd, e->type == ENT_FIRMWARE);
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+			add(it, FK_UNREADABLE, msg);
+			goto out;
+		}
+		/* a device in place of a firmware image is read for the image's
+		 * size only: /dev/zero never ends, a card is larger than the image
+		 * on it. Regions and chunks are not hashed on this first pass: when
+		 * the whole image matches, its bytes are the certified ones (as
+		 * for archives) */
+		hash_fd_max(w, fd, digest_mask(e), NULL,
+			    fw && node_is_device(it->nd) ? e->size : 0, &hr);
+		if (hr.error) {
+			snprintf(msg, sizeof(msg), "read error: %s", strerror(hr.error));
+			add(it, FK_UNREADABLE, msg);
+			goto out;
+		}
 	}
 	it->rec->has_size = 1;
 	it->rec->size = hr.bytes;

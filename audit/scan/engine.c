@@ -44,7 +44,7 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-static eia_status worker_init(worker *w, unsigned id, eia_error *err)
+eia_status worker_init(worker *w, unsigned id, eia_error *err)
 {
 	eia_status st;
 
@@ -59,7 +59,7 @@ static eia_status worker_init(worker *w, unsigned id, eia_error *err)
 	return st;
 }
 
-static void worker_free(worker *w)
+void worker_free(worker *w)
 {
 	if (w->dirs.fd >= 0)
 		close(w->dirs.fd);

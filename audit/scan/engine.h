@@ -35,6 +35,10 @@ typedef struct worker {
 
 typedef void (*engine_job_fn)(void *ctx, size_t index, worker *w);
 
+/* A worker outside engine_run (a thread of the caller's own). */
+eia_status worker_init(worker *w, unsigned id, eia_error *err);
+void worker_free(worker *w);
+
 /* Number of online CPUs (at least 1). */
 unsigned engine_default_jobs(void);
 eia_status engine_run(size_t n_jobs, unsigned workers, engine_job_fn fn, void *ctx,

@@ -209,24 +209,62 @@ eia_status walk_tree(const char *root, tree *out, eia_error *err)
 	return EIA_OK;
 }
 
+/* Hashes small regular files ahead, in path order, until told to stop.
+ * A file that cannot be opened or read is left to the audit, which then
+ * reports it as it would have. */
+static void speculate(walk_job *j)
+{
+	tree *t = &j->t;
+	worker w;
+
+	if (worker_init(&w, 0, NULL) != EIA_OK) {
+		worker_free(&w);
+		return;
+	}
+	t->pre = xcalloc(t->n ? t->n : 1, sizeof(*t->pre));
+	for (size_t i = 0; i < t->n && !atomic_load(&j->stop); i++) {
+		const node *nd = &t->v[i];
+		hash_result hr;
+		int fd;
+		if (nd->type != ENT_FILE || nd->error || nd->size > WALK_PRE_MAX)
+			continue;
+		fd = walk_open_in(&w.dirs, t->root_fd, nd->path, nd, 0);
+		if (fd < 0)
+			continue;
+		hash_fd(&w, fd, DG_MASK(DG_SHA256), NULL, &hr);
+		close(fd);
+		if (hr.error)
+			continue;
+		memcpy(t->pre[i].sha256, hr.digests.v[DG_SHA256], 32);
+		t->pre[i].bytes = hr.bytes;
+		t->pre[i].done = 1;
+	}
+	worker_free(&w);
+}
+
 static void *walk_thread(void *arg)
 {
 	walk_job *j = arg;
 
 	j->st = walk_tree(j->root, &j->t, &j->err);
+	if (j->st == EIA_OK && j->speculate) /* run inline by walk_finish: stopped */
+		speculate(j);
 	return NULL;
 }
 
-void walk_start(walk_job *j, const char *root)
+void walk_start(walk_job *j, const char *root, int spec)
 {
 	memset(j, 0, sizeof(*j));
 	j->root = root;
+	j->speculate = spec;
+	atomic_init(&j->stop, 0);
 	j->t.root_fd = -1;
 	j->threaded = pthread_create(&j->tid, NULL, walk_thread, j) == 0;
 }
 
 eia_status walk_finish(walk_job *j, tree *out, eia_error *err)
 {
+	atomic_store(&j->stop, 1);
 	if (j->threaded)
 		pthread_join(j->tid, NULL);
 	else
@@ -262,6 +300,7 @@ void tree_free(tree *t)
 		free(t->v[i].target);
 	}
 	free(t->v);
+	free(t->pre);
 	if (t->root_fd >= 0)
 		close(t->root_fd);
 	memset(t, 0, sizeof(*t));

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "model/manifest.h"
@@ -34,12 +35,23 @@ typedef struct node {
 				read; ELOOP: deeper than WALK_MAX_DEPTH, not walked */
 } node;
 
+/* The sha256 of a small file hashed ahead (walk_start with speculate). */
+typedef struct pre_hash {
+	unsigned char sha256[32];
+	uint64_t bytes;
+	int done;            /* 0: not hashed ahead (or failed): hash it now */
+} pre_hash;
+
 typedef struct tree {
 	int root_fd;         /* O_PATH|O_DIRECTORY descriptor of --root */
 	node *v;             /* sorted by path */
 	size_t n;
 	uint64_t files, bytes;
+	pre_hash *pre;       /* NULL, or one per node, parallel to v */
 } tree;
+
+/* Files up to this size are hashed ahead while the manifests parse. */
+#define WALK_PRE_MAX ((uint64_t)1 << 20)
 
 #define WALK_MAX_DEPTH 256
 
@@ -49,16 +61,25 @@ eia_status walk_tree(const char *root, tree *out, eia_error *err);
 /* The same walk on its own thread, so it runs while the manifests are
  * parsed: walk_start never fails (without a thread, walk_finish walks);
  * walk_finish waits and hands over the tree (or the walk's error).
- * Every started walk must be finished; walk_discard drops the result. */
+ * Every started walk must be finished; walk_discard drops the result.
+ *
+ * With `speculate`, the thread then uses the rest of the parse, a core that
+ * would otherwise sit idle, to sha256 regular files of up to WALK_PRE_MAX
+ * bytes in path order (opened with walk_open_in, like the audit's own
+ * reads) into tree.pre, until walk_finish tells it to stop. The audit takes
+ * such a digest instead of reading the file again when sha256 is all the
+ * entry asks for. */
 typedef struct walk_job {
 	const char *root;
 	pthread_t tid;
 	int threaded;
+	int speculate;
+	atomic_int stop;
 	tree t;
 	eia_status st;
 	eia_error err;
 } walk_job;
-void walk_start(walk_job *j, const char *root);
+void walk_start(walk_job *j, const char *root, int speculate);
 eia_status walk_finish(walk_job *j, tree *out, eia_error *err);
 void walk_discard(walk_job *j);
 void tree_free(tree *t);
