@@ -50,7 +50,15 @@ static int entry_cmp(const void *a, const void *b)
 
 const entry *entry_sort(entry *v, size_t n)
 {
+	size_t sorted = 1;
+
 	if (n < 2)
+		return NULL;
+	/* a canonical manifest is sorted already: no need to move 51,000
+	 * entries around to learn that */
+	while (sorted < n && path_cmp(v[sorted - 1].path, v[sorted].path) < 0)
+		sorted++;
+	if (sorted == n)
 		return NULL;
 	qsort(v, n, sizeof(*v), entry_cmp);
 	for (size_t i = 1; i < n; i++)

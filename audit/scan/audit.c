@@ -415,6 +415,14 @@ static int cmp_item(const void *a, const void *b)
 	return strcmp(((const item *)a)->e->path, ((const item *)b)->e->path);
 }
 
+static int items_sorted(const audit_ctx *c)
+{
+	for (size_t i = 1; i < c->n_items; i++)
+		if (strcmp(c->items[i - 1].e->path, c->items[i].e->path) >= 0)
+			return 0;
+	return 1;
+}
+
 /* All layers' top-level entries, sorted; a path named twice is an error. */
 static eia_status gather_items(audit_ctx *c, eia_error *err)
 {
@@ -431,7 +439,8 @@ static eia_status gather_items(audit_ctx *c, eia_error *err)
 			k++;
 		}
 	c->n_items = n;
-	if (n > 1)
+	/* one layer's entries come sorted (by path_cmp, the same order) */
+	if (c->n_items > 1 && !items_sorted(c))
 		qsort(c->items, n, sizeof(item), cmp_item);
 	for (size_t i = 1; i < n; i++)
 		if (strcmp(c->items[i - 1].e->path, c->items[i].e->path) == 0)

@@ -103,10 +103,9 @@ void yt_free(yt_node *n)
 
 static void add_kid(yt_node *parent, yt_node *kid)
 {
-	/* grow by powers of two: kids arrays are append-only */
-	if ((parent->n & (parent->n - 1)) == 0 || parent->n == 0) {
-		size_t cap = parent->n ? parent->n * 2 : 4;
-		parent->kids = xreallocarray(parent->kids, cap, sizeof(*parent->kids));
+	if (parent->n == parent->cap) {
+		parent->cap = parent->cap ? parent->cap * 2 : 4;
+		parent->kids = xreallocarray(parent->kids, parent->cap, sizeof(*parent->kids));
 	}
 	parent->kids[parent->n++] = kid;
 }
@@ -131,6 +130,17 @@ static eia_status check_map(const char *file, const yt_node *map, eia_error *err
 
 	if (map == NULL || pairs < 2)
 		return EIA_OK;
+	if (pairs <= 16) { /* an entry's handful of keys: compare pairwise */
+		char shown[128];
+		for (size_t i = 1; i < pairs; i++)
+			for (size_t j = 0; j < i; j++)
+				if (cmp_key(&map->kids[2 * j], &map->kids[2 * i]) == 0)
+					return yt_err(err, file, map->kids[2 * i],
+						      "duplicate key '%s'",
+						      show(map->kids[2 * i]->str,
+							   map->kids[2 * i]->len, shown));
+		return EIA_OK;
+	}
 	keys = xcalloc(pairs, sizeof(*keys));
 	for (size_t i = 0; i < pairs; i++)
 		keys[i] = map->kids[2 * i];
@@ -150,9 +160,52 @@ static eia_status check_map(const char *file, const yt_node *map, eia_error *err
 	return st;
 }
 
-static yt_node *new_node(yt_kind kind, yaml_mark_t m)
+/* Nodes of streamed items go back to a pool, kids arrays and all: the next
+ * item, most likely of the same shape, is built without malloc. */
+struct node_pool {
+	yt_node **v;
+	size_t n, cap;
+};
+
+static void pool_put(struct node_pool *p, yt_node *n)
 {
-	yt_node *n = xcalloc(1, sizeof(*n));
+	for (size_t i = 0; i < n->n; i++)
+		pool_put(p, n->kids[i]);
+	free(n->str);
+	n->str = NULL;
+	n->n = 0;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->v = xreallocarray(p->v, p->cap, sizeof(*p->v));
+	}
+	p->v[p->n++] = n;
+}
+
+static void pool_free(struct node_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i]->kids);
+		free(p->v[i]);
+	}
+	free(p->v);
+}
+
+static yt_node *new_node(struct node_pool *p, yt_kind kind, yaml_mark_t m)
+{
+	yt_node *n;
+
+	if (p->n > 0) {
+		yt_node **kids;
+		size_t cap;
+		n = p->v[--p->n];
+		kids = n->kids;
+		cap = n->cap;
+		memset(n, 0, sizeof(*n));
+		n->kids = kids;
+		n->cap = cap;
+	} else {
+		n = xcalloc(1, sizeof(*n));
+	}
 	n->kind = kind;
 	n->line = mark_line(m);
 	n->col = mark_col(m);
@@ -168,6 +221,7 @@ struct tree_state {
 	yt_stream *stream;   /* NULL: keep the whole tree */
 	yt_node *streaming;  /* the sequence whose items go to stream->fn */
 	yt_node *pending;    /* an item of it being built, not in the tree */
+	struct node_pool pool;
 };
 
 /* Hands a complete item of the streamed sequence to the caller, frees it. */
@@ -178,7 +232,7 @@ static void deliver(struct tree_state *ts, yt_node *n)
 	ts->streaming->streamed++;
 	if (s->st == EIA_OK)
 		s->st = s->fn(s->ctx, n, &s->err);
-	yt_free(n);
+	pool_put(&ts->pool, n);
 }
 
 /* The value of root key stream->key, if a sequence, is streamed. */
@@ -269,7 +323,7 @@ static eia_status on_start(struct tree_state *ts, yaml_event_t *ev, eia_error *e
 	if (tag != NULL)
 		return mark_err(err, ts->file, ev->start_mark, "YAML tags are not allowed");
 	if (ev->type == YAML_SCALAR_EVENT) {
-		n = new_node(YT_SCALAR, ev->start_mark);
+		n = new_node(&ts->pool, YT_SCALAR, ev->start_mark);
 		n->len = ev->data.scalar.length;
 		/* libyaml's scalar buffers are NUL-terminated malloc blocks:
 		 * take the buffer instead of copying it */
@@ -284,7 +338,7 @@ static eia_status on_start(struct tree_state *ts, yaml_event_t *ev, eia_error *e
 	}
 	if (ts->depth >= YT_MAX_DEPTH)
 		return mark_err(err, ts->file, ev->start_mark, "nesting too deep");
-	n = new_node(ev->type == YAML_SEQUENCE_START_EVENT ? YT_SEQ : YT_MAP,
+	n = new_node(&ts->pool, ev->type == YAML_SEQUENCE_START_EVENT ? YT_SEQ : YT_MAP,
 		     ev->start_mark);
 	st = attach(ts, n, err);
 	if (st != EIA_OK)
@@ -415,6 +469,7 @@ eia_status yt_parse_stream(const char *file, const unsigned char *data, size_t l
 	yaml_parser_delete(&parser);
 	if (st == EIA_OK && ts.root == NULL)
 		st = eia_fail(err, EIA_EINPUT, "%s:1:1: empty document", file);
+	pool_free(&ts.pool);
 	if (st != EIA_OK) {
 		yt_free(ts.pending);
 		yt_free(ts.root);

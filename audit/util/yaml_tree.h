@@ -27,6 +27,7 @@ typedef struct yt_node {
 	int plain;                 /* scalar was written without quotes */
 	struct yt_node **kids;     /* map: key0, value0, key1, value1...; seq: items */
 	size_t n;                  /* number of kids (2 x pairs for a map) */
+	size_t cap;                /* room in kids */
 	size_t streamed;           /* items handed to a yt_stream (kids stays empty) */
 } yt_node;
 
