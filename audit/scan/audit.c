@@ -603,6 +603,6 @@ out:
 	free(c.items);
 	tree_free(&c.t);
 	if (o->walk != NULL)
-		walk_discard(o->walk); /* not reached when gathering failed */
+		walk_discard(o->walk); /* gathering failed before walk_finish */
 	return st;
 }

@@ -90,6 +90,8 @@ eia_status engine_run(size_t n_jobs, unsigned workers, engine_job_fn fn, void *c
 	e.ctx = ctx;
 	args = xcalloc(workers, sizeof(*args));
 	tids = xcalloc(workers, sizeof(*tids));
+	for (unsigned i = 0; i < workers; i++)
+		args[i].w.dirs.fd = -1; /* worker_free of one never initialised */
 	for (unsigned i = 0; i < workers && st == EIA_OK; i++) {
 		args[i].e = &e;
 		st = worker_init(&args[i].w, i, err);

@@ -17,6 +17,7 @@ struct walker {
 	tree *t;
 	size_t cap;
 	buf path;
+	atomic_int *cancel; /* NULL, or set when the result is no longer wanted */
 };
 
 static node *push_node(struct walker *w)
@@ -90,7 +91,7 @@ static char **list_dir(int fd, size_t *count, int *error)
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	int dupfd = dup(fd);
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
 	*error = 0;
 	if (dupfd < 0 || (d = fdopendir(dupfd)) == NULL) {
@@ -176,7 +177,8 @@ static void walk_dir(struct walker *w, int dirfd, int depth)
 	if (error && w->t->n > 0 && w->path.len > 0)
 		w->t->v[w->t->n - 1].error = error;
 	for (size_t i = 0; i < count; i++) {
-		visit(w, dirfd, names[i], depth);
+		if (w->cancel == NULL || !atomic_load(w->cancel))
+			visit(w, dirfd, names[i], depth);
 		free(names[i]);
 	}
 	free(names);
@@ -187,7 +189,14 @@ static int cmp_node(const void *a, const void *b)
 	return strcmp(((const node *)a)->path, ((const node *)b)->path);
 }
 
+static eia_status walk_until(const char *root, tree *out, atomic_int *cancel, eia_error *err);
+
 eia_status walk_tree(const char *root, tree *out, eia_error *err)
+{
+	return walk_until(root, out, NULL, err);
+}
+
+static eia_status walk_until(const char *root, tree *out, atomic_int *cancel, eia_error *err)
 {
 	struct walker w;
 	int fd;
@@ -199,6 +208,7 @@ eia_status walk_tree(const char *root, tree *out, eia_error *err)
 		return eia_fail_errno(err, EIA_EINPUT, errno, "--root %s", root);
 	memset(&w, 0, sizeof(w));
 	w.t = out;
+	w.cancel = cancel;
 	buf_init(&w.path);
 	walk_dir(&w, fd, 0);
 	buf_free(&w.path);
@@ -246,7 +256,7 @@ static void *walk_thread(void *arg)
 {
 	walk_job *j = arg;
 
-	j->st = walk_tree(j->root, &j->t, &j->err);
+	j->st = walk_until(j->root, &j->t, &j->cancel, &j->err);
 	if (j->st == EIA_OK && j->speculate) /* run inline by walk_finish: stopped */
 		speculate(j);
 	return NULL;
@@ -258,6 +268,7 @@ void walk_start(walk_job *j, const char *root, int spec)
 	j->root = root;
 	j->speculate = spec;
 	atomic_init(&j->stop, 0);
+	atomic_init(&j->cancel, 0);
 	j->t.root_fd = -1;
 	j->threaded = pthread_create(&j->tid, NULL, walk_thread, j) == 0;
 }
@@ -289,6 +300,7 @@ void walk_discard(walk_job *j)
 
 	if (j->root == NULL)
 		return;
+	atomic_store(&j->cancel, 1); /* an error exit need not wait for a large tree */
 	if (walk_finish(j, &t, NULL) == EIA_OK)
 		tree_free(&t);
 }

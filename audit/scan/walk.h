@@ -74,7 +74,8 @@ typedef struct walk_job {
 	pthread_t tid;
 	int threaded;
 	int speculate;
-	atomic_int stop;
+	atomic_int stop;     /* walk_finish: stop hashing ahead */
+	atomic_int cancel;   /* walk_discard: stop walking too */
 	tree t;
 	eia_status st;
 	eia_error err;
