@@ -302,6 +302,11 @@ def cmd_report(results, out_path):
                         "%.2f GB/s = %.2f × (per core × %d)" % (got / 1e9,
                                                                got / (n * speed1), n),
                         got >= 0.85 * n * speed1))
+    dg = hf(results, "img-dgst")
+    if e and dg:
+        targets.append(("(context, not a target) vs `openssl dgst -sha256`, one process per "
+                        "core: the read-and-hash floor of this machine",
+                        "%.2f × its throughput" % (dg[0] / e[0]), True))
     if j1 and speed1:
         got = img_bytes / j1[2]
         targets.append(("(CPU view) bytes per CPU-second of `--jobs 1` vs openssl "
@@ -325,7 +330,8 @@ def cmd_report(results, out_path):
          ("img-eia-j2", "`eia audit --quiet --jobs 2`"),
          ("img-sha256sum", "`sha256sum -c`"),
          ("img-aide", "`aide --check` (sha256 only%s)" % info.get("aide_workers_note", "")),
-         ("img-cat", "`cat > /dev/null` (read floor)")],
+         ("img-cat", "`cat > /dev/null` (read floor)"),
+         ("img-dgst", "`openssl dgst -sha256`, one process per core (read + hash floor)")],
         img_bytes, "GB/s", "img-eia", targets,
         note="Manifest made with `--firmware '*.bin'` (chunk digests of 1 MiB, the "
              "default), so the audit also checks %s chunk digests."
