@@ -20,6 +20,7 @@
  * directory relative to it (walk_open_in) instead of resolving every path
  * from the root again. fd is -1 when empty. */
 typedef struct dir_cache {
+	int root_fd;         /* the root fd was opened beneath */
 	int fd;
 	char *path;          /* relative to the root, no trailing '/' */
 	size_t len;

@@ -344,6 +344,14 @@ static int open_components(int root_fd, const char *path, int flags)
 
 	while (fd >= 0 && part != NULL) {
 		char *next = strtok_r(NULL, "/", &save);
+		/* O_NOFOLLOW does not stop "..": never leave the root (callers'
+		 * paths are validated; this fallback must hold on its own) */
+		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0) {
+			close(fd);
+			fd = -1;
+			errno = EXDEV;
+			break;
+		}
 		int nfd = openat(fd, part, next ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
 					      : flags | O_NOFOLLOW, 0);
 		int saved = errno;
@@ -390,7 +398,8 @@ static int cached_dir(dir_cache *dc, int root_fd, const char *path, const char *
 	}
 	*base = slash + 1;
 	len = (size_t)(slash - path);
-	if (dc->fd >= 0 && dc->len == len && memcmp(dc->path, path, len) == 0)
+	if (dc->fd >= 0 && dc->root_fd == root_fd && dc->len == len &&
+	    memcmp(dc->path, path, len) == 0)
 		return dc->fd;
 	if (dc->fd >= 0)
 		close(dc->fd);
@@ -398,6 +407,7 @@ static int cached_dir(dir_cache *dc, int root_fd, const char *path, const char *
 	dc->fd = -1;
 	dc->path = xmemdup0(path, len);
 	dc->len = len;
+	dc->root_fd = root_fd;
 	fd = open_beneath(root_fd, dc->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		dc->fd = fd;
