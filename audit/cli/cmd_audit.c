@@ -226,10 +226,11 @@ static eia_status trust_layer(const char *path, layer *l, manifest_info *mi,
 
 /* Parses a trusted manifest and checks that it has not expired. */
 static eia_status parse_layer(const char *path, layer *l, manifest_info *mi, int64_t now,
-			      eia_error *err)
+			      walk_job *walk, eia_error *err)
 {
 	const manifest *m = &l->m;
-	eia_status st = manifest_parse(path, l->raw.data, l->raw.len, &l->m, err);
+	eia_status st = manifest_parse_ahead(path, l->raw.data, l->raw.len, ahead_submit, walk,
+					     &l->m, err);
 
 	if (st != EIA_OK)
 		return st;
@@ -306,9 +307,9 @@ static eia_status run_audit(audit_args *a, layer *layers, report *r, eia_error *
 	if (st != EIA_OK)
 		return st;
 	/* trusted: walk --root (metadata only) while the manifests are parsed */
-	walk_start(&walk, a->root, a->jobs > 1); /* a second core to hash ahead on */
+	walk_start(&walk, a->root, a->jobs > 1, &a->limits); /* a second core to work ahead on */
 	for (size_t i = 0; i < a->n_manifests && st == EIA_OK; i++)
-		st = parse_layer(a->manifests[i], &layers[i], &r->manifests[i], now, err);
+		st = parse_layer(a->manifests[i], &layers[i], &r->manifests[i], now, &walk, err);
 	if (st == EIA_OK)
 		st = rollback(a, layers, r, 0, err);
 	if (st != EIA_OK) {

@@ -332,8 +332,8 @@ static eia_status make_entry(struct mtree_state *ms, const struct mtree_kw *k, c
 static eia_status path_line(struct mtree_state *ms, const char *s, size_t len)
 {
 	struct mtree_kw k = ms->defaults;
-	const char *w;
-	size_t wlen, pos = 0;
+	const char *w = NULL;
+	size_t wlen = 0, pos = 0;
 	char *name = NULL, *path = NULL;
 	buf b;
 	eia_status st = EIA_OK;

@@ -246,6 +246,8 @@ struct entry_sink {
 	const char *file;
 	entry *v;
 	size_t n, cap;
+	manifest_entry_fn fn;
+	void *ctx;
 };
 
 static eia_status take_entry(void *ctx, const yt_node *item, eia_error *err)
@@ -256,7 +258,10 @@ static eia_status take_entry(void *ctx, const yt_node *item, eia_error *err)
 		k->cap = k->cap ? k->cap + k->cap / 2 : 1024;
 		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
 	}
-	return entry_parse_one(k->file, item, 0, &k->v[k->n++], err);
+	eia_status st = entry_parse_one(k->file, item, 0, &k->v[k->n++], err);
+	if (st == EIA_OK && k->fn != NULL)
+		k->fn(k->ctx, &k->v[k->n - 1]);
+	return st;
 }
 
 static void sink_free(struct entry_sink *k)
@@ -301,7 +306,13 @@ static eia_status parse_root(const char *file, const yt_node *root, yt_stream *s
 eia_status manifest_parse(const char *file, const unsigned char *data, size_t len, manifest *out,
 			  eia_error *err)
 {
-	struct entry_sink sink = {file, NULL, 0, 0};
+	return manifest_parse_ahead(file, data, len, NULL, NULL, out, err);
+}
+
+eia_status manifest_parse_ahead(const char *file, const unsigned char *data, size_t len,
+				manifest_entry_fn fn, void *ctx, manifest *out, eia_error *err)
+{
+	struct entry_sink sink = {file, NULL, 0, 0, fn, ctx};
 	yt_stream stream = {"entries", take_entry, &sink, EIA_OK, {EIA_OK, ""}};
 	yt_node *root = NULL;
 	eia_status st;

@@ -104,6 +104,14 @@ typedef struct manifest {
 void manifest_init(manifest *m);
 eia_status manifest_parse(const char *file, const unsigned char *data, size_t len,
 			  manifest *out, eia_error *err);
+/* The same, calling fn(ctx, e) with each top-level entry as soon as it is
+ * parsed, before the manifest as a whole is known to be valid: a caller may
+ * start work on it ahead (read the file it names) but must not report or
+ * decide anything on it before manifest_parse_ahead returns EIA_OK. e is
+ * valid only during the call. */
+typedef void (*manifest_entry_fn)(void *ctx, const entry *e);
+eia_status manifest_parse_ahead(const char *file, const unsigned char *data, size_t len,
+				manifest_entry_fn fn, void *ctx, manifest *out, eia_error *err);
 /* Appends the canonical YAML form of m to out. */
 void manifest_write(const manifest *m, buf *out);
 /* Appends s as a double-quoted YAML string with every escape needed for any

@@ -209,6 +209,12 @@ static void content_modified(item *it, const hash_result *hr)
 	f->actual.digests = hr->digests;
 }
 
+static void compare_members(const audit_ctx *c, item *it, const member_list *got)
+{
+	member_scope scope = {it->e->path, NULL, 0, it->layer->compare, c->o->limits.max_depth};
+	archive_compare(&scope, it->e, got, &it->local, it->rec);
+}
+
 static void archive_members(const audit_ctx *c, item *it, int fd)
 {
 	member_list got;
@@ -224,9 +230,36 @@ static void archive_members(const audit_ctx *c, item *it, int fd)
 		add(it, FK_UNREADABLE, err.msg);
 		return;
 	}
-	member_scope scope = {it->e->path, NULL, 0, it->layer->compare, c->o->limits.max_depth};
-	archive_compare(&scope, it->e, &got, &it->local, it->rec);
+	compare_members(c, it, &got);
 	member_list_free(&got);
+}
+
+/* The members of an archive that is not the certified one: as read ahead,
+ * or read now. */
+static void check_members(const audit_ctx *c, item *it, worker *w, ahead_job *ahead, int fd)
+{
+	char msg[300];
+
+	if (ahead != NULL && ahead->members_read) {
+		if (ahead->members_error != NULL)
+			add(it, FK_UNREADABLE, ahead->members_error);
+		else
+			compare_members(c, it, &ahead->got);
+		member_list_free(&ahead->got); /* this item is its only reader */
+		return;
+	}
+	if (fd >= 0) { /* the descriptor just hashed */
+		archive_members(c, it, fd);
+		return;
+	}
+	fd = walk_open_in(&w->dirs, c->t.root_fd, it->e->path, it->nd, 0);
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+		add(it, FK_UNREADABLE, msg);
+		return;
+	}
+	archive_members(c, it, fd);
+	close(fd);
 }
 
 static int regions_past_end(const entry *e, uint64_t size)
@@ -280,11 +313,21 @@ static int hashed_ahead(const audit_ctx *c, const item *it, hash_result *hr)
 	return 1;
 }
 
+/* The archive's digests, and its members when they differ, read on the
+ * walk thread while the manifests parsed (ahead.h): NULL if not. */
+static ahead_job *read_ahead(const audit_ctx *c, const item *it)
+{
+	if (c->o->walk == NULL || it->e->type != ENT_ARCHIVE)
+		return NULL;
+	return ahead_take(&c->o->walk->q, (size_t)(it->nd - c->t.v), digest_mask(it->e));
+}
+
 /* Opens and hashes a file, firmware image or archive; compares content. */
 static void check_content(const audit_ctx *c, item *it, worker *w)
 {
 	const entry *e = it->e;
 	fw_plan *fw = e->type == ENT_FIRMWARE ? firmware_plan(e) : NULL;
+	ahead_job *ahead = read_ahead(c, it);
 	hash_result hr;
 	int fd = -1;
 	char msg[300];
@@ -294,7 +337,9 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 		    "for the image's size, and the manifest gives none");
 		goto out;
 	}
-	if (!hashed_ahead(c, it, &hr)) {
+	if (ahead != NULL) {
+		hr = ahead->hr;
+	} else if (!hashed_ahead(c, it, &hr)) {
 		fd = walk_open_in(&w->dirs, c->t.root_fd, e->path, it->nd, e->type == ENT_FIRMWARE);
 		if (fd < 0) {
 			snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
@@ -323,7 +368,7 @@ static void check_content(const audit_ctx *c, item *it, worker *w)
 	    ((it->layer->compare & CMP_SIZE) && e->has_size && e->size != hr.bytes)) {
 		content_modified(it, &hr);
 		if (e->type == ENT_ARCHIVE && e->has_members)
-			archive_members(c, it, fd);
+			check_members(c, it, w, ahead, fd);
 		if (fw != NULL && (e->n_regions || e->n_chunks))
 			locate_firmware_drift(it, w, fd, fw);
 	} else if (fw != NULL && regions_past_end(e, hr.bytes)) {
@@ -601,8 +646,8 @@ out:
 			findings_free(&c.items[i].local);
 	}
 	free(c.items);
+	if (o->walk != NULL) /* ends the thread (or a walk never finished) first */
+		walk_discard(o->walk);
 	tree_free(&c.t);
-	if (o->walk != NULL)
-		walk_discard(o->walk); /* gathering failed before walk_finish */
 	return st;
 }

@@ -219,72 +219,45 @@ static eia_status walk_until(const char *root, tree *out, atomic_int *cancel, ei
 	return EIA_OK;
 }
 
-/* Hashes small regular files ahead, in path order, until told to stop.
- * A file that cannot be opened or read is left to the audit, which then
- * reports it as it would have. */
-static void speculate(walk_job *j)
-{
-	tree *t = &j->t;
-	worker w;
-
-	if (worker_init(&w, 0, NULL) != EIA_OK) {
-		worker_free(&w);
-		return;
-	}
-	t->pre = xcalloc(t->n ? t->n : 1, sizeof(*t->pre));
-	for (size_t i = 0; i < t->n && !atomic_load(&j->stop); i++) {
-		const node *nd = &t->v[i];
-		hash_result hr;
-		int fd;
-		if (nd->type != ENT_FILE || nd->error || nd->size > WALK_PRE_MAX)
-			continue;
-		fd = walk_open_in(&w.dirs, t->root_fd, nd->path, nd, 0);
-		if (fd < 0)
-			continue;
-		hash_fd(&w, fd, DG_MASK(DG_SHA256), NULL, &hr);
-		close(fd);
-		if (hr.error)
-			continue;
-		memcpy(t->pre[i].sha256, hr.digests.v[DG_SHA256], 32);
-		t->pre[i].bytes = hr.bytes;
-		t->pre[i].done = 1;
-	}
-	worker_free(&w);
-}
-
 static void *walk_thread(void *arg)
 {
 	walk_job *j = arg;
 
 	j->st = walk_until(j->root, &j->t, &j->cancel, &j->err);
-	if (j->st == EIA_OK && j->speculate) /* run inline by walk_finish: stopped */
-		speculate(j);
+	if (j->st == EIA_OK && j->speculate)
+		ahead_run(j); /* inline (walk_finish without a thread): closed, returns */
+	pthread_mutex_lock(&j->q.mu);
+	j->q.busy = 0;
+	pthread_cond_broadcast(&j->q.cv);
+	pthread_mutex_unlock(&j->q.mu);
 	return NULL;
 }
 
-void walk_start(walk_job *j, const char *root, int spec)
+void walk_start(walk_job *j, const char *root, int spec, const archive_limits *lim)
 {
 	memset(j, 0, sizeof(*j));
 	j->root = root;
 	j->speculate = spec;
-	atomic_init(&j->stop, 0);
 	atomic_init(&j->cancel, 0);
+	ahead_init(&j->q, lim, spec);
+	j->q.busy = 1; /* walking */
 	j->t.root_fd = -1;
 	j->threaded = pthread_create(&j->tid, NULL, walk_thread, j) == 0;
 }
 
 eia_status walk_finish(walk_job *j, tree *out, eia_error *err)
 {
-	atomic_store(&j->stop, 1);
-	if (j->threaded)
-		pthread_join(j->tid, NULL);
-	else
+	if (j->threaded) {
+		ahead_close(&j->q); /* waits for the walk; a running archive job goes on */
+	} else {
+		j->q.closed = 1;
 		walk_thread(j);
-	j->threaded = 0;
+	}
 	j->root = NULL;
 	if (j->st != EIA_OK) {
 		if (err != NULL)
 			*err = j->err;
+		walk_end(j);
 		tree_free(&j->t);
 		return j->st;
 	}
@@ -294,15 +267,28 @@ eia_status walk_finish(walk_job *j, tree *out, eia_error *err)
 	return EIA_OK;
 }
 
+void walk_end(walk_job *j)
+{
+	if (j->threaded)
+		pthread_join(j->tid, NULL);
+	j->threaded = 0;
+	ahead_free(&j->q);
+}
+
 void walk_discard(walk_job *j)
 {
 	tree t;
 
-	if (j->root == NULL)
-		return;
-	atomic_store(&j->cancel, 1); /* an error exit need not wait for a large tree */
-	if (walk_finish(j, &t, NULL) == EIA_OK)
-		tree_free(&t);
+	memset(&t, 0, sizeof(t));
+	if (j->root != NULL) {
+		atomic_store(&j->cancel, 1); /* an error exit need not wait for a large tree */
+		if (walk_finish(j, &t, NULL) == EIA_OK) {
+			walk_end(j);
+			tree_free(&t);
+			return;
+		}
+	}
+	walk_end(j);
 }
 
 void tree_free(tree *t)

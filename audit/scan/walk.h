@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "model/manifest.h"
+#include "scan/ahead.h"
 #include "scan/engine.h"
 #include "util/error.h"
 
@@ -60,28 +61,28 @@ eia_status walk_tree(const char *root, tree *out, eia_error *err);
 
 /* The same walk on its own thread, so it runs while the manifests are
  * parsed: walk_start never fails (without a thread, walk_finish walks);
- * walk_finish waits and hands over the tree (or the walk's error).
- * Every started walk must be finished; walk_discard drops the result.
+ * walk_finish hands over the tree (or the walk's error); walk_end, before
+ * the tree is freed, waits for the thread. Every started walk must be
+ * finished and ended, or discarded (walk_discard does both and drops the
+ * tree).
  *
- * With `speculate`, the thread then uses the rest of the parse, a core that
- * would otherwise sit idle, to sha256 regular files of up to WALK_PRE_MAX
- * bytes in path order (opened with walk_open_in, like the audit's own
- * reads) into tree.pre, until walk_finish tells it to stop. The audit takes
- * such a digest instead of reading the file again when sha256 is all the
- * entry asks for. */
+ * With `speculate`, the thread then works ahead (ahead.h) until walk_finish:
+ * archive entries handed to ahead_submit(j, e) by the parse, then sha256 of
+ * regular files of up to WALK_PRE_MAX bytes into tree.pre. */
 typedef struct walk_job {
 	const char *root;
 	pthread_t tid;
-	int threaded;
+	int threaded;        /* a thread was started and not yet joined */
 	int speculate;
-	atomic_int stop;     /* walk_finish: stop hashing ahead */
-	atomic_int cancel;   /* walk_discard: stop walking too */
+	atomic_int cancel;   /* walk_discard: stop walking */
+	ahead_queue q;
 	tree t;
 	eia_status st;
 	eia_error err;
 } walk_job;
-void walk_start(walk_job *j, const char *root, int speculate);
+void walk_start(walk_job *j, const char *root, int speculate, const archive_limits *lim);
 eia_status walk_finish(walk_job *j, tree *out, eia_error *err);
+void walk_end(walk_job *j);
 void walk_discard(walk_job *j);
 void tree_free(tree *t);
 const node *tree_find(const tree *t, const char *path);

@@ -11,6 +11,7 @@ import io
 import json
 import lzma
 import os
+import re
 import shutil
 import tarfile
 import unittest
@@ -589,6 +590,93 @@ class HardlinkTest(ArchiveCase):
             self.assertIn('{path: "%s", type: file, size: %d, sha256: %s'
                           % (n, len(BIN_OLD), sha256(BIN_OLD)), text)
         self.audit(m, code=0)
+
+
+class ReadAheadTest(ArchiveCase):
+    """With --jobs 2 or more, archives are hashed (and, when they differ, their
+    members read) on the walk thread while the manifest is still parsing
+    (audit/scan/ahead.c). The report must be the one --jobs 1 gives, which
+    reads everything after the parse, whatever the archives hold."""
+
+    def make_packages(self):
+        for i in range(6):
+            names, files = package_files("tar.gz")
+            self.put("pkg/t%d.tar.gz" % i, gz(tar_bytes(sorted(files.items()))))
+            self.put("pkg/z%d.zip" % i, zip_bytes(files))
+        self.put("pkg/readme.txt", b"packages\n")
+
+    def drift(self):
+        _, new = package_files("tar.gz", modified=True)
+        _, old = package_files("tar.gz")
+        self.put("pkg/t0.tar.gz", gz(tar_bytes(sorted(new.items()))))   # members differ
+        self.put("pkg/t1.tar.gz", gz(tar_bytes(sorted(old.items())), level=1))  # same members
+        self.put("pkg/z2.zip", zip_bytes(new, compresslevel=1))
+        self.put("pkg/z3.zip", b"PK\x03\x04 not really a zip any more" * 10)  # malformed
+        os.remove(self.path("root", "pkg/t4.tar.gz"))                     # missing
+        os.makedirs(self.path("root", "pkg/t4.tar.gz"))                   # ...a directory
+        os.remove(self.path("root", "pkg/z4.zip"))
+        os.symlink("z5.zip", self.path("root", "pkg/z4.zip"))             # a symlink
+
+    def reports(self, m, code):
+        out = []
+        for jobs in ("1", "2", "4"):
+            rc, rep = self.audit(m, "--jobs", jobs, code=code)
+            rep.pop("started")
+            rep.pop("finished")
+            out.append(rep)
+        return out
+
+    def test_clean_archives_same_report(self):
+        self.make_packages()
+        m, _ = self.baseline()
+        r1, r2, r4 = self.reports(m, 0)
+        self.assertEqual(r1, r2)
+        self.assertEqual(r1, r4)
+        self.assertEqual(r1["summary"]["entries"], 14)  # pkg, 12 archives, readme
+
+    def test_drift_same_report(self):
+        self.make_packages()
+        m, _ = self.baseline()
+        self.drift()
+        r1, r2, r4 = self.reports(m, 1)
+        self.assertEqual(r1, r2)
+        self.assertEqual(r1, r4)
+        kinds = self.kinds(r1)
+        self.assertIn(("modified", "pkg/t0.tar.gz", ("usr/bin/tabulate",)), kinds)
+        self.assertIn(("member-missing", "pkg/t0.tar.gz", ("usr/share/ballot.txt",)), kinds)
+        self.assertIn(("member-unlisted", "pkg/t0.tar.gz", ("usr/bin/extra",)), kinds)
+        self.assertIn(("modified", "pkg/t1.tar.gz", ()), kinds)
+        self.assertNotIn(("modified", "pkg/t1.tar.gz", ("usr/bin/tabulate",)), kinds)
+        self.assertIn(("modified", "pkg/z2.zip", ("usr/bin/tabulate",)), kinds)
+        self.assertIn(("type-changed", "pkg/t4.tar.gz", ()), kinds)
+        self.assertIn(("type-changed", "pkg/z4.zip", ()), kinds)
+        z3 = [k for k in kinds if k[1] == "pkg/z3.zip"]
+        self.assertIn(("modified", "pkg/z3.zip", ()), z3)
+        self.assertTrue(any(k[0] in ("malformed", "unreadable") for k in z3), z3)
+        for path in ("pkg/t2.tar.gz", "pkg/t3.tar.gz", "pkg/z0.zip", "pkg/z5.zip"):
+            self.assertEqual(self.entry(r1, path)["status"], "ok", path)
+
+    def test_manifest_invalid_after_archives(self):
+        """Archive entries that differ come first and are read ahead; the
+        manifest then fails its schema: exit 2, one line, no report."""
+        self.make_packages()
+        m, _ = self.baseline()
+        with open(m) as f:
+            text = f.read()
+        bad = m + ".bad.yaml"
+        # every archive digest wrong (so members would be read), then a bad entry
+        body = re.sub(r"(type: archive\n(?:    [^\n]*\n)*?    sha256: )[0-9a-f]{64}",
+                      lambda mo: mo.group(1) + "f" * 64, text)
+        body += '  - {path: "zz", type: bogus}\n'
+        with open(bad, "w") as f:
+            f.write(body)
+        rc, out, err = self.eia("sign", "-k", self.key + ".key", bad)
+        self.assertEqual(rc, 0, err)
+        for jobs in ("1", "2"):
+            res = self.eia("audit", "--manifest", bad, "--trust", self.trust, "--root",
+                           self.root, "--jobs", jobs)
+            self.assertExit(res, 2, "unknown type 'bogus'")
+            self.assertEqual(len(res[2].strip().splitlines()), 1, res[2])
 
 
 if __name__ == "__main__":

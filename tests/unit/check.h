@@ -4,6 +4,7 @@
 #ifndef EIA_CHECK_H
 #define EIA_CHECK_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,20 @@ static int check_pass, check_fail;
 	} while (0)
 
 #define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
+
+/* Open descriptors of this process (to check that nothing leaks one). */
+static inline int check_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
 
 static inline int check_done(void)
 {

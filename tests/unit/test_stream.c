@@ -786,19 +786,6 @@ static size_t read_all(int fd, char *out, size_t cap)
 	return n;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void dc_init(dir_cache *dc)
 {
 	dc->fd = -1;
@@ -1200,14 +1187,14 @@ static void test_walk_job(void)
 
 	CHECK(walk_tree(root, &direct, &err) == EIA_OK);
 	CHECK(direct.n > 20 && direct.pre == NULL);
-	walk_start(&j, root, 0);
+	walk_start(&j, root, 0, NULL);
 	CHECK(walk_finish(&j, &threaded, &err) == EIA_OK);
 	CHECK(same_tree(&direct, &threaded));
 	CHECK(threaded.pre == NULL);
 	CHECK(j.root == NULL && j.t.root_fd == -1 && j.t.v == NULL);
 	walk_discard(&j); /* finished: nothing left to drop */
 	/* hashing ahead changes nothing in the tree; what it hashed is right */
-	walk_start(&j, root, 1);
+	walk_start(&j, root, 1, NULL);
 	{
 		struct timespec ts = {0, 300 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -1219,6 +1206,7 @@ static void test_walk_job(void)
 	CHECK(bad == 0);
 	if (done == 0)
 		printf("note: no file was hashed ahead in 300 ms\n");
+	walk_end(&j); /* the thread is joined before its tree is freed */
 	tree_free(&direct);
 	tree_free(&threaded);
 	tree_free(&spec);
@@ -1231,30 +1219,30 @@ static void test_walk_discard(void)
 	walk_job j;
 	tree t;
 	eia_error err;
-	int before = count_fds();
+	int before = check_open_fds();
 
 	/* started, never finished: dropped without a leak (ASan), fds closed */
-	walk_start(&j, root, 0);
+	walk_start(&j, root, 0, NULL);
 	walk_discard(&j);
 	CHECK(j.root == NULL);
 	walk_discard(&j); /* twice is harmless */
-	walk_start(&j, root, 1);
+	walk_start(&j, root, 1, NULL);
 	walk_discard(&j);
-	CHECK(count_fds() == before);
+	CHECK(check_open_fds() == before);
 	/* a root that is not there */
 	under(missing, sizeof(missing), tmpdir, "no-such-root");
-	walk_start(&j, missing, 1);
+	walk_start(&j, missing, 1, NULL);
 	walk_discard(&j);
-	walk_start(&j, missing, 0);
+	walk_start(&j, missing, 0, NULL);
 	eia_error_clear(&err);
 	CHECK(walk_finish(&j, &t, &err) == EIA_EINPUT);
 	CHECK(strstr(err.msg, "no-such-root") != NULL);
 	walk_discard(&j);
 	/* a file as the root */
 	under(missing, sizeof(missing), root, "top.txt");
-	walk_start(&j, missing, 0);
+	walk_start(&j, missing, 0, NULL);
 	CHECK(walk_finish(&j, &t, &err) == EIA_EINPUT);
-	CHECK(count_fds() == before);
+	CHECK(check_open_fds() == before);
 }
 
 static void test_walk_open(void)
@@ -1264,7 +1252,7 @@ static void test_walk_open(void)
 	int before;
 
 	build_tree();
-	before = count_fds();
+	before = check_open_fds();
 	CHECK(walk_tree(root, &t, &err) == EIA_OK);
 	test_walk_open_interleaved(&t);
 	test_walk_open_symlinks(&t);
@@ -1272,7 +1260,7 @@ static void test_walk_open(void)
 	test_walk_open_replaced(&t);
 	test_walk_open_dir_replaced(&t);
 	tree_free(&t);
-	CHECK(count_fds() == before);
+	CHECK(check_open_fds() == before);
 }
 
 int main(void)
