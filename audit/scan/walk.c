@@ -243,6 +243,8 @@ void walk_start(walk_job *j, const char *root, int spec, const archive_limits *l
 	j->q.busy = 1; /* walking */
 	j->t.root_fd = -1;
 	j->threaded = pthread_create(&j->tid, NULL, walk_thread, j) == 0;
+	if (!j->threaded)
+		j->q.on = 0; /* walk_finish walks inline: nothing would run ahead */
 }
 
 eia_status walk_finish(walk_job *j, tree *out, eia_error *err)
@@ -281,6 +283,10 @@ void walk_discard(walk_job *j)
 
 	memset(&t, 0, sizeof(t));
 	if (j->root != NULL) {
+		/* no job may start on a walk cut short: close the queue first */
+		pthread_mutex_lock(&j->q.mu);
+		j->q.closed = 1;
+		pthread_mutex_unlock(&j->q.mu);
 		atomic_store(&j->cancel, 1); /* an error exit need not wait for a large tree */
 		if (walk_finish(j, &t, NULL) == EIA_OK) {
 			walk_end(j);

@@ -604,6 +604,11 @@ class ReadAheadTest(ArchiveCase):
             self.put("pkg/t%d.tar.gz" % i, gz(tar_bytes(sorted(files.items()))))
             self.put("pkg/z%d.zip" % i, zip_bytes(files))
         self.put("pkg/readme.txt", b"packages\n")
+        # entries after the archives keep the parse going once the walk is
+        # done, so that the thread takes archive jobs (test_ahead.c shows the
+        # mechanism itself deterministically)
+        for i in range(3000):
+            self.put("zpad/%02d/f%04d" % (i % 30, i), b"pad %d\n" % i)
 
     def drift(self):
         _, new = package_files("tar.gz", modified=True)
@@ -632,7 +637,8 @@ class ReadAheadTest(ArchiveCase):
         r1, r2, r4 = self.reports(m, 0)
         self.assertEqual(r1, r2)
         self.assertEqual(r1, r4)
-        self.assertEqual(r1["summary"]["entries"], 14)  # pkg, 12 archives, readme
+        # pkg, 12 archives, readme; zpad, 30 folders, 3000 files
+        self.assertEqual(r1["summary"]["entries"], 14 + 31 + 3000)
 
     def test_drift_same_report(self):
         self.make_packages()

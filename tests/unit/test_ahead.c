@@ -25,6 +25,14 @@
 
 static char root[4096];
 
+/* Under valgrind /proc/self/exe is valgrind's launcher, which refuses to run
+ * as the box: the box then fails and its failure is what is handed over. */
+static int box_works(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	return pre == NULL || strstr(pre, "vgpreload") == NULL;
+}
+
 static void sha256_of(const void *p, size_t n, unsigned char out[32])
 {
 	unsigned len = 32;
@@ -59,6 +67,41 @@ static void write_tar(const char *rel, const char *x, const char *y)
 	}
 	CHECK(archive_write_close(a) == ARCHIVE_OK);
 	archive_write_free(a);
+}
+
+/* A gzip'd tar of `members` members of `size` bytes each: slow enough to read
+ * that walk_finish comes while the job runs. */
+static void write_big_tgz(const char *rel, int members, size_t size)
+{
+	struct archive *a = archive_write_new();
+	char *data = malloc(size), p[4200], name[32];
+	uint32_t x = 12345;
+
+	CHECK(data != NULL);
+	if (data == NULL)
+		return;
+	for (size_t i = 0; i < size; i++) { /* half-compressible bytes */
+		x = x * 1103515245u + 12345u;
+		data[i] = (char)('a' + ((x >> 16) & 15));
+	}
+	in_root(p, sizeof(p), rel);
+	CHECK(archive_write_set_format_pax_restricted(a) == ARCHIVE_OK);
+	CHECK(archive_write_add_filter_gzip(a) == ARCHIVE_OK);
+	CHECK(archive_write_open_filename(a, p) == ARCHIVE_OK);
+	for (int i = 0; i < members; i++) {
+		struct archive_entry *ae = archive_entry_new();
+		snprintf(name, sizeof(name), "m/%04d", i);
+		archive_entry_set_pathname(ae, name);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, (la_int64_t)size);
+		CHECK(archive_write_header(a, ae) == ARCHIVE_OK);
+		CHECK(archive_write_data(a, data, size) == (la_ssize_t)size);
+		archive_entry_free(ae);
+	}
+	CHECK(archive_write_close(a) == ARCHIVE_OK);
+	archive_write_free(a);
+	free(data);
 }
 
 static void write_file(const char *rel, const char *text)
@@ -179,8 +222,13 @@ static void test_read_ahead(void)
 	a = take(&j, &t, "a.tar", mask);
 	CHECK(a != NULL);
 	if (a != NULL) {
-		CHECK(a->hashed && a->members_read && a->members_error == NULL);
-		CHECK(a->got.status == 0 && a->got.n == 2);
+		CHECK(a->hashed && a->members_read);
+		if (box_works()) {
+			CHECK(a->members_error == NULL);
+			CHECK(a->got.status == 0 && a->got.n == 2);
+		} else {
+			CHECK(a->members_error != NULL || a->got.status != 0);
+		}
 		for (size_t i = 0; i < a->got.n; i++)
 			if (strcmp(a->got.v[i].path, "x") == 0)
 				CHECK(memcmp(a->got.v[i].digests.v[DG_SHA256], x_sha, 32) == 0);
@@ -238,6 +286,46 @@ static void test_no_speculation(void)
 	tree_free(&t);
 }
 
+/* The parse ends while the thread reads an archive: walk_finish hands the
+ * tree over at once, the audit's ahead_take waits for the job, and walk_end
+ * joins before the tree is freed (run under ASan and TSan in scripts/test). */
+static void test_finish_while_running(void)
+{
+	unsigned char wrong[32];
+	walk_job j;
+	tree t;
+	eia_error err;
+	entry e;
+	ahead_job *a;
+	int running = 0;
+
+	memset(wrong, 0xee, sizeof(wrong));
+	walk_start(&j, root, 1, NULL);
+	e = archive_entry_for("big.tgz", wrong, 1);
+	ahead_submit(&j, &e);
+	for (int tries = 0; tries < 2000 && !running; tries++) {
+		pthread_mutex_lock(&j.q.mu);
+		running = j.q.n == 1 && j.q.v[0]->state != AHEAD_QUEUED;
+		pthread_mutex_unlock(&j.q.mu);
+		if (!running) {
+			struct timespec ts = {0, 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	CHECK(running);
+	CHECK(walk_finish(&j, &t, &err) == EIA_OK);
+	a = take(&j, &t, "big.tgz", DG_MASK(DG_SHA256));
+	CHECK(a != NULL);
+	if (a != NULL) {
+		CHECK(a->state == AHEAD_DONE && a->hashed && a->members_read);
+		if (box_works())
+			CHECK(a->members_error == NULL && a->got.status == 0 && a->got.n == 64);
+		member_list_free(&a->got);
+	}
+	walk_end(&j);
+	tree_free(&t);
+}
+
 static void test_discard_while_running(void)
 {
 	unsigned char wrong[32];
@@ -283,6 +371,8 @@ int main(int argc, char **argv)
 
 	test_read_ahead();
 	test_no_speculation();
+	write_big_tgz("big.tgz", 64, 256 * 1024);
+	test_finish_while_running();
 	test_discard_while_running();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
